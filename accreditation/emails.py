@@ -1,0 +1,61 @@
+"""E-mails, rendered in the recipient's language and the event's time zone."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from accreditation.models import AccreditationRequest, LateAdmission
+
+
+def _render(template: str, context: dict, *, language: str, tz) -> tuple[str, str]:
+    with translation.override(language), timezone.override(tz):
+        subject = render_to_string(f"email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"email/{template}_body.txt", context)
+    return " ".join(subject.split()), body
+
+
+def send_to_applicant(req: AccreditationRequest, template: str, extra: dict | None = None) -> None:
+    from accreditation.services import status_url
+
+    event = req.event
+    context = {"req": req, "event": event, "status_url": status_url(req), **(extra or {})}
+    subject, body = _render(template, context, language=req.language, tz=event.tz)
+    EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[req.email],
+        reply_to=[event.contact_email],
+    ).send()
+
+
+def send_contact_notice(req: AccreditationRequest) -> None:
+    event = req.event
+    admin_path = f"/admin/accreditation/accreditationrequest/{req.pk}/change/"
+    context = {"req": req, "event": event, "admin_url": settings.SITE_URL + admin_path}
+    subject, body = _render("contact_notice", context, language=event.languages[0], tz=event.tz)
+    EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[event.contact_email],
+        reply_to=[req.email],
+    ).send()
+
+
+def send_late_admission(admission: LateAdmission, language: str) -> None:
+    from accreditation.services import late_admission_url
+
+    event = admission.event
+    context = {"admission": admission, "event": event, "url": late_admission_url(admission)}
+    subject, body = _render("late_admission", context, language=language, tz=event.tz)
+    EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[admission.email],
+        reply_to=[event.contact_email],
+    ).send()

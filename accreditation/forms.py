@@ -1,0 +1,276 @@
+"""The public application form. Rules live in accreditation.services; this module parses input."""
+
+from __future__ import annotations
+
+import phonenumbers
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accreditation import services
+from accreditation.models import AccreditationRequest, Document
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+FILE_SLOTS = (
+    Document.Kind.IDENTITY,
+    Document.Kind.PRESS_CARD,
+    Document.Kind.MISSION_LETTER,
+    Document.Kind.PHOTO,
+)
+
+
+def file_help(slot: str) -> str:
+    kinds = "JPEG, PNG" if slot == Document.Kind.PHOTO else "PDF, JPEG, PNG"
+    text = _("%(kinds)s, up to %(mb)s MB.") % {"kinds": kinds, "mb": settings.PRESSPASS_MAX_FILE_MB}
+    if slot == Document.Kind.PHOTO:
+        portrait = _(
+            "A recent colour portrait, 3:4, face centred, plain light background, no sunglasses; "
+            "at least 354×472 pixels."
+        )
+        text = f"{portrait} {text}"
+    return text
+
+
+class ApplicationForm(forms.ModelForm):
+    identity = forms.FileField(label=_("Identity document (passport or ID card)"), required=False)
+    press_card = forms.FileField(label=_("Press card"), required=False)
+    mission_letter = forms.FileField(label=_("Mission letter from your outlet"), required=False)
+    photo = forms.FileField(label=_("Portrait photo"), required=False)
+    consent = forms.BooleanField(
+        label=_("I agree to the processing of my personal data as described above."),
+        required=True,
+        error_messages={"required": _("We cannot process a request without your consent.")},
+    )
+    outlet_website = forms.URLField(label=_("outlet website"), required=False, assume_scheme="https")
+    # A honeypot: hidden from people, filled by robots.
+    homepage = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    class Meta:
+        model = AccreditationRequest
+        fields = services.REQUEST_FIELDS + ["sessions_requested"]
+        widgets = {
+            "date_of_birth": DATE,
+            "id_document_expiry": DATE,
+            "sessions_requested": forms.CheckboxSelectMultiple,
+            "interview_requests": forms.Textarea(attrs={"rows": 3}),
+            "equipment": forms.Textarea(attrs={"rows": 2}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(
+                attrs={
+                    "autocomplete": "tel",
+                    "inputmode": "tel",
+                    "placeholder": "+212 6 12 34 56 78",
+                }
+            ),
+        }
+        help_texts = {
+            "given_names": _(
+                "Exactly as in your identity document, all of them. Leave empty if you have a single name."
+            ),
+            "family_names": _("Exactly as in your identity document, all of them."),
+            "name_arabic": _("Optional, as you want it on the badge."),
+            "phone": _("With the country code, e.g. +33 6 12 34 56 78."),
+            "press_card_year": _("The year printed on the card."),
+            "filming_authorisation_number": _(
+                "Foreign television crews filming in Morocco need an authorisation from the "
+                "Centre Cinématographique Marocain."
+            ),
+            "interview_requests": _("Whom you would like to interview, and on what topic."),
+            "equipment": _("Cameras, tripods, lights, satellite equipment…"),
+            "sessions_requested": _("Only the sessions open to the media are listed."),
+        }
+
+    def __init__(
+        self,
+        *args,
+        event,
+        pending: dict,
+        oversized: set[str] = frozenset(),
+        refused: dict | None = None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.refused = refused or {}  # slot -> why the uploaded file was refused
+        self.event = event
+        self.pending = pending  # slot -> PendingUpload kept from an earlier attempt
+        self.oversized = oversized
+        self.fields["sessions_requested"].queryset = services.media_sessions(event)
+        self.fields["sessions_requested"].required = self.fields[
+            "sessions_requested"
+        ].queryset.exists()
+        self.fields["sessions_requested"].label_from_instance = self._session_label
+        self.fields["date_of_birth"].widget = DATE
+        self.fields["id_document_expiry"].widget = DATE
+        self.fields["press_card_year"].widget.attrs.update(
+            {"min": 1990, "max": event.starts_on.year + 1}
+        )
+        for slot in FILE_SLOTS:
+            field = self.fields[slot]
+            field.help_text = file_help(slot)
+            field.widget.attrs["accept"] = (
+                "image/jpeg,image/png"
+                if slot == "photo"
+                else "application/pdf,image/jpeg,image/png"
+            )
+        self.fields["homepage"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Identity, exactly as in your identity document"),
+                Div(
+                    Div("given_names", css_class="col-md-6"),
+                    Div("family_names", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                "name_arabic",
+                Div(
+                    Div("date_of_birth", css_class="col-md-6"),
+                    Div("nationality", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("id_document_type", css_class="col-md-6"),
+                    Div("id_document_number", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("id_document_country", css_class="col-md-6"),
+                    Div("id_document_expiry", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                _("Contact"),
+                Div(
+                    Div("email", css_class="col-md-6"),
+                    Div("phone", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                _("Your work"),
+                Div(
+                    Div("outlet_name", css_class="col-md-6"),
+                    Div("outlet_type", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("outlet_country", css_class="col-md-6"),
+                    Div("outlet_website", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("role", css_class="col-md-6"),
+                    Div("employment", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("press_card_number", css_class="col-md-6"),
+                    Div("press_card_year", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                "filming_authorisation_number",
+            ),
+            Fieldset(
+                _("Sessions and requests"), "sessions_requested", "interview_requests", "equipment"
+            ),
+            Fieldset(
+                _("Documents"),
+                HTML('{% include "accreditation/_pending_uploads.html" %}'),
+                "identity",
+                "press_card",
+                "mission_letter",
+                "photo",
+            ),
+            Div("homepage", css_class="hp-field", aria_hidden="true"),
+            Fieldset(_("Consent"), HTML('{% include "accreditation/_consent.html" %}'), "consent"),
+        )
+
+    @staticmethod
+    def _session_label(session) -> str:
+        from django.utils import formats, timezone
+
+        parts = [session.display_title()]
+        if session.starts_at:
+            local = timezone.localtime(session.starts_at)
+            parts.append(formats.date_format(local, "DATETIME_FORMAT"))
+        else:
+            parts.append(str(_("time to be announced")))
+        if session.media_access == session.MediaAccess.ON_REQUEST:
+            parts.append(str(_("on request")))
+        return " — ".join(parts)
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data["phone"]
+        try:
+            number = phonenumbers.parse(raw, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_possible_number(number):
+            raise forms.ValidationError(
+                _(
+                    "Give the number with its country code, starting with +, e.g. +212 6 12 34 56 78."
+                )
+            )
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def clean_press_card_year(self):
+        year = self.cleaned_data.get("press_card_year")
+        if year is not None and not (1990 <= year <= self.event.starts_on.year + 1):
+            raise forms.ValidationError(
+                _("Give the year printed on the card, e.g. %(year)s.")
+                % {"year": self.event.starts_on.year}
+            )
+        return year
+
+    def clean_homepage(self) -> str:
+        if self.cleaned_data.get("homepage"):
+            raise forms.ValidationError(_("Leave this field empty"))
+        return ""
+
+    def clean(self):
+        cleaned = super().clean()
+        for slot in FILE_SLOTS:
+            if slot in self.oversized:
+                self.add_error(
+                    slot,
+                    _(
+                        "This file is larger than %(mb)s MB (or the total of your files is too large)."
+                    )
+                    % {"mb": settings.PRESSPASS_MAX_FILE_MB},
+                )
+            elif slot in self.refused:
+                self.add_error(slot, self.refused[slot])
+        # A slot whose file was refused already carries its own message.
+        slots = set(self.pending) | set(self.refused) | set(self.oversized)
+        for field, messages in services.application_errors(
+            event=self.event, data=cleaned, slots=slots
+        ).items():
+            for message in messages:
+                if field == "__all__":
+                    self.add_error(None, message)
+                elif field in self.fields and field not in self.errors:
+                    self.add_error(field, message)
+        return cleaned
+
+    def _post_clean(self):
+        # The instance is built by request_submit; nothing to construct or validate on it here.
+        pass
+
+
+class ResendLinkForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+
+
+class AnswerForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    identity = forms.FileField(label=_("New identity document"), required=False)
+    press_card = forms.FileField(label=_("New press card"), required=False)
+    mission_letter = forms.FileField(label=_("New mission letter"), required=False)
+    photo = forms.FileField(label=_("New portrait photo"), required=False)

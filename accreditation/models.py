@@ -1,0 +1,309 @@
+"""Accreditation requests, their documents, and the record of everything done to them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from accreditation.storage import private_storage
+from events.models import Event, Session
+
+
+class Status(models.TextChoices):
+    """The request's statuses. Transitions are owned by accreditation.workflow."""
+
+    SUBMITTED = "submitted", _("Submitted")
+    CHECKING = "checking", _("Automated checks")
+    IN_REVIEW = "in_review", _("In review")
+    INFO_REQUESTED = "info_requested", _("More information requested")
+    APPROVED = "approved", _("Approved")
+    BADGE_ISSUED = "badge_issued", _("Badge issued")
+    PRINTED = "printed", _("Badge printed")
+    COLLECTED = "collected", _("Badge collected")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REVOKED = "revoked", _("Revoked")
+
+
+class IdDocumentType(models.TextChoices):
+    PASSPORT = "passport", _("Passport")
+    NATIONAL_ID = "national_id", _("National identity card")
+    OTHER = "other", _("Other official identity document")
+
+
+class OutletType(models.TextChoices):
+    PRINT = "print", _("Print")
+    TV = "tv", _("Television")
+    RADIO = "radio", _("Radio")
+    ONLINE = "online", _("Online")
+    AGENCY = "agency", _("News agency")
+    PHOTO_AGENCY = "photo_agency", _("Photo agency")
+    OTHER = "other", _("Other")
+
+
+class Role(models.TextChoices):
+    REPORTER = "reporter", _("Reporter")
+    EDITOR = "editor", _("Editor")
+    PHOTOGRAPHER = "photographer", _("Photographer")
+    CAMERA = "camera", _("Camera operator")
+    TECHNICIAN = "technician", _("Technician")
+    PRODUCER = "producer", _("Producer")
+    OTHER = "other", _("Other")
+
+
+class Employment(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    FREELANCE = "freelance", _("Freelance")
+
+
+class LateAdmission(models.Model):
+    """Staff let a named person apply after the deadline, through a personal link."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="late_admissions", verbose_name=_("event")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    nonce = models.CharField(max_length=32, editable=False)
+    valid_until = models.DateTimeField(_("valid until"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("late admission")
+        verbose_name_plural = _("late admissions")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class AccreditationRequest(models.Model):
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="requests", verbose_name=_("event")
+    )
+    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, editable=False
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+
+    given_names = models.CharField(_("given names"), max_length=150, blank=True)
+    family_names = models.CharField(_("family names"), max_length=150)
+    name_arabic = models.CharField(_("name in Arabic script"), max_length=200, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    nationality = CountryField(_("nationality"))
+
+    id_document_type = models.CharField(
+        _("identity document"), max_length=16, choices=IdDocumentType.choices
+    )
+    id_document_number = models.CharField(_("document number"), max_length=40)
+    id_document_country = CountryField(_("issuing country"))
+    id_document_expiry = models.DateField(_("expiry date"))
+
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=32)
+
+    outlet_name = models.CharField(_("outlet"), max_length=200)
+    outlet_type = models.CharField(_("outlet type"), max_length=16, choices=OutletType.choices)
+    outlet_country = CountryField(_("outlet country"))
+    outlet_website = models.URLField(_("outlet website"), blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    employment = models.CharField(
+        _("staff or freelance"), max_length=16, choices=Employment.choices
+    )
+    press_card_number = models.CharField(_("press card number"), max_length=60, blank=True)
+    press_card_year = models.PositiveSmallIntegerField(_("press card year"), null=True, blank=True)
+    filming_authorisation_number = models.CharField(
+        _("filming authorisation number (CCM)"), max_length=60, blank=True
+    )
+
+    sessions_requested = models.ManyToManyField(
+        Session, related_name="requests", blank=True, verbose_name=_("sessions requested")
+    )
+    interview_requests = models.TextField(_("interview requests"), blank=True)
+    equipment = models.TextField(_("equipment"), blank=True)
+
+    consent_version = models.PositiveIntegerField(_("consent text version"))
+    consent_given_at = models.DateTimeField(_("consent given"))
+
+    # The status link's token is an HMAC of this nonce (accreditation.tokens); the link itself is
+    # never stored. A new nonce invalidates the old link.
+    status_nonce = models.CharField(max_length=32, editable=False)
+    email_confirmed_at = models.DateTimeField(
+        _("e-mail confirmed"), null=True, blank=True, editable=False
+    )
+    late_admission = models.OneToOneField(
+        LateAdmission,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("late admission"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"), editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("accreditation request")
+        verbose_name_plural = _("accreditation requests")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "event", Lower("email"), name="one_request_per_email_per_event"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["event", "status"]),
+            models.Index(fields=["id_document_number"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.full_name}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_names, self.family_names.upper()) if part)
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", _("Identity document")
+        PRESS_CARD = "press_card", _("Press card")
+        MISSION_LETTER = "mission_letter", _("Mission letter")
+        PHOTO = "photo", _("Portrait photo")
+
+    request = models.ForeignKey(
+        AccreditationRequest, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file = models.FileField(storage=private_storage, max_length=200)
+    original_name = models.CharField(_("file name given"), max_length=200)
+    content_type = models.CharField(_("type (from content)"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["request", "kind", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.request.reference})"
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_at is None
+
+
+class Message(models.Model):
+    """A question from staff, or a journalist's answer, shown on the status page."""
+
+    class Author(models.TextChoices):
+        STAFF = "staff", _("Accreditation staff")
+        APPLICANT = "applicant", _("Applicant")
+
+    request = models.ForeignKey(
+        AccreditationRequest, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.CharField(max_length=16, choices=Author.choices)
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.get_author_display()}: {self.body[:40]}"
+
+
+class AuditEntry(models.Model):
+    """Append-only record: who did what, when, why. Written by services, never edited."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=64, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    request = models.ForeignKey(
+        AccreditationRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+
+class PendingUpload(models.Model):
+    """A valid file from a form that had other errors, kept so the journalist need not upload it again."""
+
+    draft_key = models.CharField(max_length=64, db_index=True)
+    slot = models.CharField(max_length=16, choices=Document.Kind.choices)
+    file = models.FileField(storage=private_storage, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draft_key", "slot"], name="one_pending_upload_per_slot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot}: {self.original_name}"
+
+
+class OutboxTask(models.Model):
+    """Work a transaction must trigger, recorded in the same transaction and dispatched after commit.
+
+    If the broker is down at commit time the row stays pending and a periodic job (or start-up)
+    dispatches it later, so nothing a request triggers is lost.
+    """
+
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk}"

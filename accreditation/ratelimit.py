@@ -1,0 +1,36 @@
+"""A fixed-window rate limit per client address, kept in the cache (Redis in production)."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def client_ip(request) -> str:
+    """REMOTE_ADDR, or the address our trusted proxies saw (counting from the right)."""
+    trusted = settings.PRESSPASS_TRUSTED_PROXIES
+    if trusted:
+        forwarded = [
+            p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()
+        ]
+        if len(forwarded) >= trusted:
+            return forwarded[-trusted]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def hit(key: str, *, limit: int, window: int = 3600) -> bool:
+    """Count one hit; False once the limit for the current window is exceeded."""
+    bucket = f"rl:{key}:{int(time.time() // window)}"
+    cache.add(bucket, 0, timeout=window + 60)
+    try:
+        count = cache.incr(bucket)
+    except ValueError:  # evicted between add and incr
+        cache.set(bucket, 1, timeout=window + 60)
+        count = 1
+    return count <= limit
+
+
+def submission_allowed(request, scope: str) -> bool:
+    return hit(f"{scope}:{client_ip(request)}", limit=settings.PRESSPASS_SUBMISSIONS_PER_HOUR)

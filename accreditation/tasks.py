@@ -1,0 +1,57 @@
+"""Thin Celery tasks: load by id, call a service or a mailer. Queued through accreditation.outbox."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from accreditation import emails, outbox, services
+from accreditation.models import AccreditationRequest, LateAdmission
+
+RETRY = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+}
+
+
+def _once(outbox_id, send) -> None:
+    """Claim the outbox row, send, and release the claim if sending failed (so a retry sends)."""
+    if not outbox.claim(outbox_id):
+        return
+    try:
+        send()
+    except Exception:
+        outbox.unclaim(outbox_id)
+        raise
+
+
+@shared_task(name="accreditation.send_request_email", **RETRY)
+def send_request_email(
+    request_id: int, kind: str, outbox_id: int | None = None, extra: dict | None = None
+) -> None:
+    req = AccreditationRequest.objects.select_related("event").get(pk=request_id)
+    _once(outbox_id, lambda: emails.send_to_applicant(req, kind, extra))
+
+
+@shared_task(name="accreditation.send_contact_notice", **RETRY)
+def send_contact_notice(request_id: int, outbox_id: int | None = None) -> None:
+    req = AccreditationRequest.objects.select_related("event").get(pk=request_id)
+    _once(outbox_id, lambda: emails.send_contact_notice(req))
+
+
+@shared_task(name="accreditation.send_late_admission", **RETRY)
+def send_late_admission(admission_id: int, outbox_id: int | None = None) -> None:
+    admission = LateAdmission.objects.select_related("event").get(pk=admission_id)
+    language = admission.event.languages[0]
+    _once(outbox_id, lambda: emails.send_late_admission(admission, language))
+
+
+@shared_task(name="accreditation.dispatch_outbox")
+def dispatch_outbox() -> int:
+    return outbox.dispatch_pending()
+
+
+@shared_task(name="accreditation.purge_pending_uploads")
+def purge_pending_uploads() -> int:
+    return services.pending_purge()

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from accreditation import views
+
+app_name = "accreditation"
+urlpatterns = [
+    path("", views.event_list, name="events"),
+    path("events/<slug:slug>/apply/", views.apply, name="apply"),
+    path("events/<slug:slug>/apply/submitted/", views.submitted, name="submitted"),
+    path("events/<slug:slug>/apply/resend-link/", views.resend_link, name="resend_link"),
+    path("status/<str:reference>/<str:token>/", views.status, name="status"),
+]

@@ -1,0 +1,226 @@
+"""Public pages: the application form, its confirmation, and the private status page."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from accreditation import services
+from accreditation.errors import ServiceError
+from accreditation.forms import FILE_SLOTS, AnswerForm, ApplicationForm, ResendLinkForm
+from accreditation.models import AccreditationRequest, Message, Status
+from accreditation.ratelimit import client_ip, submission_allowed
+from accreditation.uploads import LimitedUploadHandler
+from events.models import Event
+
+
+def _draft_key(request, scope: str) -> str:
+    key = f"draft:{scope}"
+    if key not in request.session:
+        request.session[key] = secrets.token_hex(16)
+    return request.session[key]
+
+
+def _stash_files(request, draft_key: str, slots=FILE_SLOTS) -> dict[str, str]:
+    """Keep every acceptable uploaded file; return an error message per refused slot."""
+    errors: dict[str, str] = {}
+    for slot in slots:
+        upload = request.FILES.get(slot)
+        if upload is None:
+            continue
+        try:
+            services.upload_stash(draft_key=draft_key, slot=slot, upload=upload)
+        except ServiceError as exc:
+            errors[slot] = str(exc.message)
+    return errors
+
+
+def _language() -> str:
+    return (get_language() or "en")[:2]
+
+
+def event_list(request):
+    events = Event.objects.filter(ends_on__gte=timezone.localdate()).order_by("starts_on")
+    return render(request, "accreditation/event_list.html", {"events": events})
+
+
+@csrf_exempt
+def apply(request, slug: str):
+    # The size-limiting handler must be installed before the body is read, which CSRF
+    # checking would do; CSRF is therefore checked just below, after it is in place.
+    if request.method == "POST":
+        request.upload_handlers.insert(0, LimitedUploadHandler(request))
+    return _apply(request, slug)
+
+
+@csrf_protect
+def _apply(request, slug: str):
+    event = get_object_or_404(Event, slug=slug)
+    late = None
+    late_value = request.GET.get("late") or request.POST.get("late") or ""
+    if late_value:
+        late = services.late_admission_from_token(event=event, value=late_value)
+    if not services.accreditation_open(event=event, late_admission=late):
+        return render(
+            request,
+            "accreditation/closed.html",
+            {"event": event, "state": event.accreditation_state()},
+            status=403 if request.method == "POST" else 200,
+        )
+
+    draft_key = _draft_key(request, f"apply:{event.pk}")
+    stash_errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not submission_allowed(request, "apply"):
+            return render(request, "accreditation/rate_limited.html", {"event": event}, status=429)
+        stash_errors = _stash_files(request, draft_key)
+        for slot in request.POST.getlist("discard"):
+            services.pending_discard(draft_key=draft_key, slot=slot)
+        form = ApplicationForm(
+            request.POST,
+            event=event,
+            pending=services.pending_uploads(draft_key),
+            oversized=getattr(request, "oversized_uploads", set()),
+            refused=stash_errors,
+        )
+        if form.is_valid():
+            try:
+                submission = services.request_submit(
+                    event=event,
+                    data=form.cleaned_data,
+                    draft_key=draft_key,
+                    language=_language(),
+                    late_admission=late,
+                    ip_address=client_ip(request),
+                )
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            else:
+                del request.session[f"draft:apply:{event.pk}"]
+                request.session["submitted"] = submission.request.pk
+                return redirect("accreditation:submitted", slug=event.slug)
+        status = 400
+    else:
+        form = ApplicationForm(event=event, pending=services.pending_uploads(draft_key))
+        status = 200
+    duplicate = (
+        "email" in form.errors
+        and form.data.get("email")
+        and AccreditationRequest.objects.filter(
+            event=event, email__iexact=form.data.get("email", "").strip()
+        ).exists()
+    )
+    return render(
+        request,
+        "accreditation/apply.html",
+        {
+            "event": event,
+            "form": form,
+            "late": late,
+            "late_value": late_value if late else "",
+            "duplicate_email": duplicate,
+            "sessions": services.media_sessions(event),
+        },
+        status=status,
+    )
+
+
+def submitted(request, slug: str):
+    event = get_object_or_404(Event, slug=slug)
+    req = AccreditationRequest.objects.filter(
+        pk=request.session.get("submitted"), event=event
+    ).first()
+    if req is None:
+        return redirect("accreditation:apply", slug=slug)
+    return render(request, "accreditation/submitted.html", {"event": event, "req": req})
+
+
+@require_POST
+def resend_link(request, slug: str):
+    event = get_object_or_404(Event, slug=slug)
+    form = ResendLinkForm(request.POST)
+    if form.is_valid() and submission_allowed(request, "resend"):
+        services.request_resend_link(event=event, email=form.cleaned_data["email"])
+    messages.info(
+        request, _("If a request exists for this address, its status link is on its way there.")
+    )
+    return redirect("accreditation:apply", slug=slug)
+
+
+@csrf_exempt
+def status(request, reference: str, token: str):
+    if request.method == "POST":
+        request.upload_handlers.insert(0, LimitedUploadHandler(request))
+    return _status(request, reference, token)
+
+
+@csrf_protect
+def _status(request, reference: str, token: str):
+    req = services.request_from_status_link(reference=reference, token=token)
+    if req is None:
+        raise Http404(
+            _("This status link is not valid. Use the latest link we sent you by e-mail.")
+        )
+    services.request_confirm_email(request=req)
+    draft_key = _draft_key(request, f"answer:{req.pk}")
+    answer_form = AnswerForm()
+    if request.method == "POST" and request.POST.get("action") == "answer":
+        if not submission_allowed(request, "answer"):
+            return render(
+                request, "accreditation/rate_limited.html", {"event": req.event}, status=429
+            )
+        answer_form = AnswerForm(request.POST)
+        stash_errors = _stash_files(request, draft_key)
+        for slot in getattr(request, "oversized_uploads", set()):
+            stash_errors[slot] = _("This file is too large.")
+        if answer_form.is_valid() and not stash_errors:
+            try:
+                services.request_answer(
+                    request=req,
+                    text=answer_form.cleaned_data["body"],
+                    draft_key=draft_key,
+                    ip_address=client_ip(request),
+                )
+            except ServiceError as exc:
+                answer_form.add_error(
+                    exc.field if exc.field in answer_form.fields else None, str(exc.message)
+                )
+            else:
+                messages.success(
+                    request, _("Thank you, your answer was sent to the accreditation team.")
+                )
+                return HttpResponseRedirect(request.path)
+        for slot, message in stash_errors.items():
+            answer_form.add_error(slot, message)
+    elif request.method == "POST" and request.POST.get("action") == "withdraw":
+        try:
+            services.request_withdraw(request=req, ip_address=client_ip(request))
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Your request is withdrawn."))
+        return HttpResponseRedirect(request.path)
+    return render(
+        request,
+        "accreditation/status.html",
+        {
+            "req": req,
+            "event": req.event,
+            "answer_form": answer_form,
+            "pending": services.pending_uploads(draft_key),
+            "staff_messages": req.messages.all(),
+            "can_withdraw": req.status
+            not in {Status.WITHDRAWN, Status.REJECTED, Status.REVOKED, Status.COLLECTED},
+            "Message": Message,
+            "apply_url": reverse("accreditation:apply", kwargs={"slug": req.event.slug}),
+        },
+    )

@@ -1,0 +1,173 @@
+"""Demo data: the 93rd INTERPOL General Assembly (Marrakech) and the 92nd (Glasgow), as published."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from events.models import Event, Session
+
+MARRAKECH = zoneinfo.ZoneInfo("Africa/Casablanca")
+GLASGOW = zoneinfo.ZoneInfo("Europe/London")
+
+GA93_SLUG = "interpol-ga-93"
+GA92_SLUG = "interpol-ga-92"
+
+
+def _at(day: dt.date, hour: int, minute: int, tz) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    event: Event
+    shift_days: int
+
+
+def seed_ga93(*, keep_published_dates: bool = False, today: dt.date | None = None) -> Seeded:
+    """Create or update the 93rd session. Unless asked to keep the published dates (which are
+    past), move the whole calendar by whole weeks so that accreditation is open today."""
+    start = dt.date(2025, 11, 24)
+    deadline_day = dt.date(2025, 10, 31)
+    opens_day = dt.date(2025, 9, 1)
+    shift = 0
+    if not keep_published_dates:
+        today = today or dt.datetime.now(MARRAKECH).date()
+        # Deadline about two weeks ahead, weekdays preserved (the assembly opens on a Monday).
+        wanted = (today + dt.timedelta(days=14) - deadline_day).days
+        shift = max(0, math.ceil(wanted / 7) * 7)
+    d = dt.timedelta(days=shift)
+
+    def day(n: int) -> dt.date:
+        return start + d + dt.timedelta(days=n)
+
+    with transaction.atomic():
+        event, _ = Event.objects.update_or_create(
+            slug=GA93_SLUG,
+            defaults=dict(
+                name="93rd session of the INTERPOL General Assembly",
+                organiser="DGSN–DGST, Kingdom of Morocco",
+                venue="Jardins de la Menara",
+                city="Marrakech",
+                country="MA",
+                time_zone="Africa/Casablanca",
+                starts_on=day(0),
+                ends_on=day(3),
+                accreditation_opens_at=_at(opens_day + d, 0, 0, MARRAKECH),
+                accreditation_deadline=dt.datetime.combine(
+                    deadline_day + d, dt.time(23, 59, 59), tzinfo=MARRAKECH
+                ),
+                contact_email="ccc@dgsn.gov.ma",
+                languages=["fr", "ar", "en", "es"],
+                retention_days=90,
+                security_vetting_required=True,
+                badge_collection_info=(
+                    "Badge desk at the Jardins de la Menara entrance, from the day before the opening. "
+                    "Bring your identity document and your press card or mission letter."
+                ),
+                colour="#0B3D91",
+            ),
+        )
+        sessions = [
+            dict(
+                kind=Session.Kind.OPENING,
+                title="Opening ceremony",
+                titles={
+                    "fr": "Cérémonie d'ouverture",
+                    "es": "Ceremonia de apertura",
+                    "ar": "حفل الافتتاح",
+                },
+                starts_at=_at(day(0), 10, 30, MARRAKECH),
+                ends_at=None,
+                media_access=Session.MediaAccess.OPEN,
+                colour="#1B7F3B",
+            ),
+            dict(
+                kind=Session.Kind.PLENARY,
+                title="Plenary sessions",
+                titles={
+                    "fr": "Séances plénières",
+                    "es": "Sesiones plenarias",
+                    "ar": "الجلسات العامة",
+                },
+                starts_at=_at(day(0), 14, 30, MARRAKECH),
+                ends_at=_at(day(3), 12, 0, MARRAKECH),
+                media_access=Session.MediaAccess.CLOSED,
+                colour="#888888",
+            ),
+            dict(
+                kind=Session.Kind.WORKING,
+                title="Working sessions",
+                titles={
+                    "fr": "Séances de travail",
+                    "es": "Sesiones de trabajo",
+                    "ar": "جلسات العمل",
+                },
+                starts_at=_at(day(1), 9, 0, MARRAKECH),
+                ends_at=_at(day(2), 18, 0, MARRAKECH),
+                media_access=Session.MediaAccess.CLOSED,
+                colour="#888888",
+            ),
+            dict(
+                kind=Session.Kind.CLOSING,
+                title="Closing ceremony",
+                titles={
+                    "fr": "Cérémonie de clôture",
+                    "es": "Ceremonia de clausura",
+                    "ar": "حفل الاختتام",
+                },
+                starts_at=None,
+                ends_at=None,
+                media_access=Session.MediaAccess.OPEN,
+                colour="#B8860B",
+            ),
+            dict(
+                kind=Session.Kind.PRESS_CONFERENCE,
+                title="Press conference",
+                titles={"fr": "Conférence de presse", "es": "Rueda de prensa", "ar": "ندوة صحفية"},
+                starts_at=None,
+                ends_at=None,
+                media_access=Session.MediaAccess.OPEN,
+                colour="#8B1A1A",
+            ),
+        ]
+        for values in sessions:
+            Session.objects.update_or_create(event=event, kind=values.pop("kind"), defaults=values)
+    return Seeded(event=event, shift_days=shift)
+
+
+def seed_ga92() -> Event:
+    """The previous session, a past event of the same kind, as published."""
+    event, _ = Event.objects.update_or_create(
+        slug=GA92_SLUG,
+        defaults=dict(
+            name="92nd session of the INTERPOL General Assembly",
+            organiser="Police Scotland",
+            venue="Scottish Event Campus",
+            city="Glasgow",
+            country="GB",
+            time_zone="Europe/London",
+            starts_on=dt.date(2024, 11, 4),
+            ends_on=dt.date(2024, 11, 7),
+            accreditation_opens_at=_at(dt.date(2024, 9, 1), 0, 0, GLASGOW),
+            accreditation_deadline=_at(dt.date(2024, 10, 18), 23, 59, GLASGOW),
+            contact_email="media@example.org",
+            languages=["en", "fr", "es", "ar"],
+            retention_days=90,
+        ),
+    )
+    Session.objects.update_or_create(
+        event=event,
+        kind=Session.Kind.OPENING,
+        defaults=dict(
+            title="Opening ceremony",
+            starts_at=_at(dt.date(2024, 11, 4), 10, 0, GLASGOW),
+            ends_at=_at(dt.date(2024, 11, 4), 12, 0, GLASGOW),
+            media_access=Session.MediaAccess.OPEN,
+        ),
+    )
+    return event

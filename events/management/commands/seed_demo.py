@@ -1,0 +1,71 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+
+from events.demo import seed_ga92, seed_ga93
+
+
+class Command(BaseCommand):
+    help = "Seed the demo events (93rd INTERPOL General Assembly) and a staff login, and print the URLs."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--published-dates",
+            action="store_true",
+            help="Keep the dates as published (2025): the accreditation form then shows it is closed.",
+        )
+        parser.add_argument(
+            "--no-staff", action="store_true", help="Do not create or reset the demo staff login."
+        )
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("The demo data and its staff login are for development only.")
+        seeded = seed_ga93(keep_published_dates=options["published_dates"])
+        seed_ga92()
+        event = seeded.event
+        with translation.override("en"), timezone.override(event.tz):
+            span = f"{formats.date_format(event.starts_on, 'l j F Y')} – {formats.date_format(event.ends_on, 'l j F Y')}"
+            deadline = formats.date_format(
+                timezone.localtime(event.accreditation_deadline), "j F Y, H:i"
+            )
+        if seeded.shift_days:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The published dates (24–27 November 2025) are past: the demo calendar was moved "
+                    f"{seeded.shift_days} days ({seeded.shift_days // 7} weeks) later so that accreditation is open today."
+                )
+            )
+        self.stdout.write(
+            f"Event: {event.name}, {span}; accreditation deadline {deadline} ({event.time_zone})."
+        )
+        state = event.accreditation_state()
+        self.stdout.write(f"Accreditation is {state.replace('_', ' ')}.")
+
+        base = settings.SITE_URL
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Public form:  {base}{reverse('accreditation:apply', args=[event.slug])}"
+            )
+        )
+        self.stdout.write(self.style.SUCCESS(f"Admin:        {base}{reverse('admin:index')}"))
+        if not options["no_staff"]:
+            username = "staff"
+            password = secrets.token_urlsafe(12)
+            user, _ = get_user_model().objects.get_or_create(
+                username=username, defaults={"email": "staff@localhost"}
+            )
+            user.is_staff = True
+            user.is_superuser = True
+            user.set_password(password)
+            user.save()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Staff login:  {username} / {password}   (new password at every run)"
+                )
+            )

@@ -1,0 +1,193 @@
+"""What happens where and when: events and their sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("%(value)s is not a known time zone."), params={"value": value}
+        ) from None
+
+
+def validate_languages(value: list) -> None:
+    known = {code for code, _name in settings.LANGUAGES}
+    if not isinstance(value, list) or not value or any(code not in known for code in value):
+        raise ValidationError(
+            _("Choose one or more of: %(codes)s."), params={"codes": ", ".join(sorted(known))}
+        )
+
+
+def default_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+class Event(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), unique=True, help_text=_("Part of the public form's address.")
+    )
+    organiser = models.CharField(_("organiser"), max_length=200, blank=True)
+    venue = models.CharField(_("venue"), max_length=200)
+    city = models.CharField(_("city"), max_length=100)
+    country = CountryField(_("host country"))
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    accreditation_opens_at = models.DateTimeField(_("accreditation opens"))
+    accreditation_deadline = models.DateTimeField(_("accreditation deadline"))
+    contact_email = models.EmailField(
+        _("accreditation contact address"),
+        help_text=_("Receives a notice of each request; journalists' replies go here."),
+    )
+    languages = models.JSONField(
+        _("languages"), default=default_languages, validators=[validate_languages]
+    )
+    retention_days = models.PositiveIntegerField(
+        _("retention of personal data (days after the event)"), default=90
+    )
+    security_vetting_required = models.BooleanField(_("security vetting required"), default=False)
+    badge_collection_info = models.TextField(_("where and when to collect badges"), blank=True)
+    colour = models.CharField(_("badge colour"), max_length=7, default="#0B3D91")
+    consent_text = models.TextField(
+        _("consent text"),
+        help_text=_(
+            "The data-protection notice the journalist agrees to. Changing it creates a new version."
+        ),
+        default="",
+        blank=True,
+    )
+    consent_version = models.PositiveIntegerField(
+        _("consent text version"), default=1, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="event_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accreditation_deadline__gt=models.F("accreditation_opens_at")),
+                name="event_deadline_after_opening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The last day cannot be before the first day.")})
+        if (
+            self.accreditation_opens_at
+            and self.accreditation_deadline
+            and self.accreditation_deadline <= self.accreditation_opens_at
+        ):
+            raise ValidationError(
+                {"accreditation_deadline": _("The deadline must be after the opening.")}
+            )
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def accreditation_state(self, now: dt.datetime | None = None) -> str:
+        """'not_open', 'open' or 'closed' at the given instant."""
+        now = now or timezone.now()
+        if now < self.accreditation_opens_at:
+            return "not_open"
+        if now > self.accreditation_deadline:
+            return "closed"
+        return "open"
+
+    def local_deadline(self) -> dt.datetime:
+        return self.accreditation_deadline.astimezone(self.tz)
+
+    def ends_at(self) -> dt.datetime:
+        """The end of the event's last day, in its time zone."""
+        return dt.datetime.combine(self.ends_on, dt.time.max, tzinfo=self.tz)
+
+
+class Session(models.Model):
+    class Kind(models.TextChoices):
+        OPENING = "opening", _("Opening ceremony")
+        PLENARY = "plenary", _("Plenary session")
+        WORKING = "working", _("Working session")
+        CLOSING = "closing", _("Closing ceremony")
+        PRESS_CONFERENCE = "press_conference", _("Press conference")
+        OTHER = "other", _("Other")
+
+    class MediaAccess(models.TextChoices):
+        OPEN = "open", _("Open to accredited media")
+        CLOSED = "closed", _("Closed to media")
+        ON_REQUEST = "on_request", _("On request")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("event")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    titles = models.JSONField(
+        _("title in other languages"),
+        default=dict,
+        blank=True,
+        help_text=_('For example {"fr": "Cérémonie d\'ouverture", "ar": "حفل الافتتاح"}.'),
+    )
+    starts_at = models.DateTimeField(
+        _("starts"), null=True, blank=True, help_text=_("Leave empty until announced.")
+    )
+    ends_at = models.DateTimeField(
+        _("ends"), null=True, blank=True, help_text=_("Leave empty until announced.")
+    )
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    media_access = models.CharField(_("media access"), max_length=16, choices=MediaAccess.choices)
+    colour = models.CharField(_("badge label colour"), max_length=7, default="#1B7F3B")
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["event", models.F("starts_at").asc(nulls_last=True), "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__isnull=True)
+                | models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title()
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
+
+    def display_title(self, language: str | None = None) -> str:
+        language = (language or get_language() or "en")[:2]
+        return self.titles.get(language) or self.title
+
+    @property
+    def open_to_media(self) -> bool:
+        return self.media_access != self.MediaAccess.CLOSED
+
+    @property
+    def announced(self) -> bool:
+        return self.starts_at is not None

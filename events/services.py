@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+
+from events.models import Event
+
+
+def event_save(*, event: Event, changed: list[str], actor=None) -> Event:
+    """Save an event; a changed consent text becomes a new version (requests keep theirs)."""
+    with transaction.atomic():
+        event.save()
+        if event.pk and "consent_text" in changed:
+            Event.objects.filter(pk=event.pk).update(consent_version=F("consent_version") + 1)
+            event.refresh_from_db(fields=["consent_version"])
+    return event

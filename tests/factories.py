@@ -1,0 +1,123 @@
+"""Small builders for tests: events, personas, and real files generated on the fly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zoneinfo
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from events.models import Event, Session
+
+CASABLANCA = zoneinfo.ZoneInfo("Africa/Casablanca")
+
+
+def make_event(*, slug="ga", now=None, deadline_in_days=10, **overrides) -> Event:
+    now = now or dt.datetime.now(dt.UTC)
+    start = (now + dt.timedelta(days=deadline_in_days + 20)).astimezone(CASABLANCA).date()
+    values = dict(
+        name="General Assembly",
+        slug=slug,
+        organiser="Host",
+        venue="Jardins de la Menara",
+        city="Marrakech",
+        country="MA",
+        time_zone="Africa/Casablanca",
+        starts_on=start,
+        ends_on=start + dt.timedelta(days=3),
+        accreditation_opens_at=now - dt.timedelta(days=30),
+        accreditation_deadline=now + dt.timedelta(days=deadline_in_days),
+        contact_email="ccc@example.org",
+        languages=["fr", "ar", "en", "es"],
+    )
+    values.update(overrides)
+    event = Event.objects.create(**values)
+    opening = dt.datetime.combine(event.starts_on, dt.time(10, 30), tzinfo=CASABLANCA)
+    Session.objects.create(
+        event=event,
+        kind="opening",
+        title="Opening ceremony",
+        titles={"fr": "Cérémonie d'ouverture"},
+        starts_at=opening,
+        media_access="open",
+    )
+    Session.objects.create(
+        event=event,
+        kind="plenary",
+        title="Plenary",
+        starts_at=opening + dt.timedelta(hours=4),
+        ends_at=opening + dt.timedelta(hours=8),
+        media_access="closed",
+    )
+    Session.objects.create(
+        event=event, kind="closing", title="Closing ceremony", media_access="open"
+    )
+    return event
+
+
+def image_bytes(fmt="JPEG", size=(600, 800), colour=(200, 180, 160)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def pdf_bytes(text="Mission letter") -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.drawString(72, 720, text)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def upload(
+    name: str, content: bytes, content_type="application/octet-stream"
+) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def application_data(event: Event, **overrides) -> dict:
+    """The text fields of a complete, valid application."""
+    opening = event.sessions.get(kind="opening")
+    data = {
+        "given_names": "Amina Fatima",
+        "family_names": "El Idrissi",
+        "name_arabic": "أمينة فاطمة الإدريسي",
+        "date_of_birth": "1988-04-12",
+        "nationality": "MA",
+        "id_document_type": "passport",
+        "id_document_number": "AB1234567",
+        "id_document_country": "MA",
+        "id_document_expiry": (event.ends_on + dt.timedelta(days=400)).isoformat(),
+        "email": "amina@example.com",
+        "phone": "+212 6 12 34 56 78",
+        "outlet_name": "Le Matin",
+        "outlet_type": "print",
+        "outlet_country": "MA",
+        "outlet_website": "https://lematin.example",
+        "role": "reporter",
+        "employment": "staff",
+        "press_card_number": "PC-2025-0042",
+        "press_card_year": str(event.starts_on.year),
+        "filming_authorisation_number": "",
+        "sessions_requested": [str(opening.pk)],
+        "interview_requests": "The Secretary General, on cybercrime",
+        "equipment": "Laptop, recorder",
+        "consent": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def application_files(**overrides) -> dict:
+    files = {
+        "identity": upload("passport.pdf", pdf_bytes("Passport")),
+        "press_card": upload("card.jpg", image_bytes()),
+        "photo": upload("me.jpg", image_bytes(size=(600, 800))),
+    }
+    files.update(overrides)
+    return {k: v for k, v in files.items() if v is not None}
