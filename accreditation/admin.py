@@ -1,38 +1,32 @@
-from django.contrib import admin
+"""The accreditation staff's workplace. Every decision calls a service; nothing is edited by hand."""
+
+from __future__ import annotations
+
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
-from accreditation import services
-from accreditation.models import AccreditationRequest, AuditEntry, Document, LateAdmission, Message
-
-
-class DocumentInline(admin.TabularInline):
-    model = Document
-    extra = 0
-    can_delete = False
-    fields = (
-        "kind",
-        "original_name",
-        "content_type",
-        "size",
-        "sha256",
-        "uploaded_at",
-        "superseded_at",
-    )
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class MessageInline(admin.TabularInline):
-    model = Message
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "author", "body")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
+from accreditation import review, selectors, services, staff_views
+from accreditation.errors import ServiceError
+from accreditation.models import (
+    AccreditationRequest,
+    AuditEntry,
+    LateAdmission,
+    RejectionReason,
+    Status,
+    Vetting,
+)
+from events.models import Event, Session
 
 
 class EmailConfirmedFilter(admin.SimpleListFilter):
@@ -50,6 +44,90 @@ class EmailConfirmedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LateFilter(admin.SimpleListFilter):
+    title = _("late admission")
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Yes")), ("no", _("No")))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(late_admission__isnull=self.value() == "no")
+        return queryset
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """Only the countries that appear, in one query whatever the table size."""
+
+    title = _("outlet country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            model_admin.get_queryset(request)
+            .order_by()
+            .values_list("outlet_country", flat=True)
+            .distinct()
+        )
+        return sorted(
+            ((code, countries.name(code)) for code in codes), key=lambda item: str(item[1])
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(outlet_country=self.value()) if self.value() else queryset
+
+
+class RejectForm(forms.Form):
+    reason = forms.ModelChoiceField(
+        queryset=RejectionReason.objects.filter(active=True), required=False, label=_("Reason")
+    )
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Further explanation")
+    )
+
+
+class AskForm(forms.Form):
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label=_("Question for the journalist")
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))
+
+
+class ApproveForm(forms.Form):
+    sessions = forms.ModelMultipleChoiceField(
+        queryset=Session.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Sessions granted"),
+    )
+    note = forms.CharField(required=False, label=_("Internal note"))
+
+    def __init__(self, *args, req: AccreditationRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sessions"].queryset = req.event.sessions.exclude(media_access="closed")
+        self.fields["sessions"].initial = [s.pk for s in req.sessions_requested.all()]
+
+
+class VettingImportForm(forms.Form):
+    event = forms.ModelChoiceField(
+        queryset=Event.objects.filter(security_vetting_required=True), label=_("Event")
+    )
+    file = forms.FileField(label=_("Answer of the security service (CSV or XLSX)"))
+
+
+DECISIONS = {
+    "approve": ("accreditation.review_request", ApproveForm),
+    "reject": ("accreditation.review_request", RejectForm),
+    "ask": ("accreditation.review_request", AskForm),
+    "revoke": ("accreditation.review_request", ReasonForm),
+    "reopen": ("accreditation.supervise_request", ReasonForm),
+}
+
+
 @admin.register(AccreditationRequest)
 class AccreditationRequestAdmin(admin.ModelAdmin):
     list_display = (
@@ -57,9 +135,11 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         "family_names",
         "given_names",
         "outlet_name",
-        "outlet_country",
+        "country",
         "role",
         "status",
+        "check_badge",
+        "vetting",
         "email_confirmed",
         "submitted_at",
     )
@@ -67,9 +147,12 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         "status",
         "event",
         "outlet_type",
+        CountryFilter,
         "role",
+        "check_outcome",
+        "vetting",
+        LateFilter,
         EmailConfirmedFilter,
-        ("late_admission", admin.EmptyFieldListFilter),
     )
     search_fields = (
         "reference",
@@ -79,19 +162,66 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         "outlet_name",
         "id_document_number",
     )
-    list_select_related = ("event",)
-    readonly_fields = (
-        "reference",
-        "status",
-        "event",
-        "submitted_at",
-        "email_confirmed_at",
-        "consent_version",
-        "consent_given_at",
-        "language",
+    list_per_page = 100
+    show_full_result_count = False  # one COUNT less on 30,000 rows
+    change_list_template = "admin/accreditation/request_change_list.html"
+    change_form_template = "admin/accreditation/request_change_form.html"
+    actions = ["approve_selected", "export_selected"]
+    readonly_fields = [
+        f.name for f in AccreditationRequest._meta.fields if f.name not in ("id",)
+    ] + ["sessions_requested", "sessions_granted"]
+    fieldsets = (
+        (
+            _("Identity"),
+            {
+                "fields": (
+                    ("family_names", "given_names"),
+                    "name_arabic",
+                    ("date_of_birth", "nationality"),
+                    ("id_document_type", "id_document_number"),
+                    ("id_document_country", "id_document_expiry"),
+                )
+            },
+        ),
+        (_("Contact"), {"fields": (("email", "email_confirmed_at"), "phone", "language")}),
+        (
+            _("Work"),
+            {
+                "fields": (
+                    ("outlet_name", "outlet_type"),
+                    ("outlet_country", "outlet_website"),
+                    ("role", "employment"),
+                    ("press_card_number", "press_card_year"),
+                    "filming_authorisation_number",
+                )
+            },
+        ),
+        (
+            _("Request"),
+            {
+                "fields": (
+                    "event",
+                    ("reference", "status"),
+                    "sessions_requested",
+                    "sessions_granted",
+                    "interview_requests",
+                    "equipment",
+                    ("submitted_at", "decided_at"),
+                    ("check_outcome", "vetting", "vetting_note"),
+                    ("consent_version", "consent_given_at"),
+                    "late_admission",
+                )
+            },
+        ),
     )
-    inlines = [DocumentInline, MessageInline]
-    date_hierarchy = "submitted_at"
+
+    @admin.display(description=_("country"), ordering="outlet_country")
+    def country(self, obj):
+        return obj.outlet_country.code
+
+    @admin.display(description=_("checks"), ordering="check_outcome")
+    def check_badge(self, obj):
+        return obj.get_check_outcome_display() if obj.check_outcome else "—"
 
     @admin.display(boolean=True, description=_("e-mail confirmed"), ordering="email_confirmed_at")
     def email_confirmed(self, obj):
@@ -101,16 +231,271 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         return False  # requests come from the public form
 
     def has_delete_permission(self, request, obj=None):
-        return False  # withdrawn or rejected, never erased by hand (retention purge deletes)
+        return False  # the retention purge deletes, people don't
 
     def has_change_permission(self, request, obj=None):
-        return False  # decisions come with the review workflow, not by editing fields
+        return False  # decisions go through the actions below, never by editing fields
+
+    # --- URLs ------------------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/decide/<str:decision>/",
+                wrap(self.decide_view),
+                name="accreditation_request_decide",
+            ),
+            path(
+                "document/<int:pk>/<str:variant>/",
+                wrap(staff_views.document_file),
+                name="accreditation_document_file",
+            ),
+            path("export.csv", wrap(self.export_view), name="accreditation_request_export"),
+            path(
+                "statistics/", wrap(self.statistics_view), name="accreditation_request_statistics"
+            ),
+            path("vetting/", wrap(self.vetting_view), name="accreditation_request_vetting"),
+        ] + super().get_urls()
+
+    # --- The queue ---------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        event_id = request.GET.get("event__id__exact")
+        queryset = self.get_queryset(request)
+        if event_id and event_id.isdigit():
+            queryset = queryset.filter(event_id=event_id)
+        extra_context["status_counts"] = selectors.status_counts(queryset)
+        extra_context["can_supervise"] = request.user.has_perm("accreditation.supervise_request")
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        req = get_object_or_404(AccreditationRequest.objects.select_related("event"), pk=object_id)
+        if not self.has_view_permission(request, req):
+            raise PermissionDenied
+        user = request.user
+        extra_context = {
+            **(extra_context or {}),
+            "req": req,
+            "documents": selectors.current_documents(req),
+            "can_open_documents": user.has_perm("accreditation.open_documents"),
+            "can_see_photo": user.has_perm("accreditation.see_photo"),
+            "timeline": selectors.request_timeline(req),
+            "checks": list(req.check_results.all()) if hasattr(req, "check_results") else [],
+            "decisions": self._decisions(request, req),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _decisions(self, request, req):
+        from accreditation.workflow import can_transition
+
+        targets = {
+            "approve": Status.APPROVED,
+            "reject": Status.REJECTED,
+            "ask": Status.INFO_REQUESTED,
+            "revoke": Status.REVOKED,
+            "reopen": Status.IN_REVIEW,
+        }
+        allowed = []
+        for name, (permission, form_class) in DECISIONS.items():
+            if not request.user.has_perm(permission) or not can_transition(
+                req.status, targets[name]
+            ):
+                continue
+            if name == "reopen" and req.status not in (Status.REJECTED, Status.REVOKED):
+                continue
+            form = form_class(req=req) if form_class is ApproveForm else form_class()
+            allowed.append((name, form))
+        return allowed
+
+    def decide_view(self, request, pk: int, decision: str):
+        if request.method != "POST" or decision not in DECISIONS:
+            raise PermissionDenied
+        permission, form_class = DECISIONS[decision]
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        req = get_object_or_404(AccreditationRequest.objects.select_related("event"), pk=pk)
+        form = (
+            form_class(request.POST, req=req)
+            if form_class is ApproveForm
+            else form_class(request.POST)
+        )
+        change_url = reverse("admin:accreditation_accreditationrequest_change", args=[req.pk])
+        if not form.is_valid():
+            messages.error(
+                request, "; ".join(str(e) for errors in form.errors.values() for e in errors)
+            )
+            return HttpResponseRedirect(change_url)
+        data = form.cleaned_data
+        try:
+            if decision == "approve":
+                review.request_approve(
+                    request=req, actor=request.user, sessions=data["sessions"], note=data["note"]
+                )
+            elif decision == "reject":
+                review.request_reject(
+                    request=req, actor=request.user, reason=data["reason"], text=data["text"]
+                )
+            elif decision == "ask":
+                review.request_ask_info(request=req, actor=request.user, message=data["message"])
+            elif decision == "revoke":
+                review.request_revoke(request=req, actor=request.user, reason=data["reason"])
+            else:
+                review.request_reopen(request=req, actor=request.user, reason=data["reason"])
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(
+                request,
+                gettext("%(reference)s: %(status)s.")
+                % {"reference": req.reference, "status": Status(req.status).label},
+            )
+        return HttpResponseRedirect(change_url)
+
+    # --- Bulk actions -------------------------------------------------------------------------
+
+    @admin.action(description=_("Approve the selected requests"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        done, refused = 0, []
+        for req in queryset.select_related("event"):
+            try:
+                review.request_approve(request=req, actor=request.user)
+                done += 1
+            except ServiceError as exc:
+                refused.append(f"{req.reference}: {exc.message}")
+        if done:
+            messages.success(request, gettext("%(count)d approved.") % {"count": done})
+        for line in refused:
+            messages.warning(request, line)
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("accreditation.review_request")
+
+    @admin.action(description=_("Export the selected requests (CSV)"), permissions=["supervise"])
+    def export_selected(self, request, queryset):
+        return self._csv_response(request, queryset, "selected")
+
+    def has_supervise_permission(self, request):
+        return request.user.has_perm("accreditation.supervise_request")
+
+    def export_view(self, request):
+        """The filtered list as CSV (the same filters and search as the list)."""
+        if not self.has_supervise_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return self._csv_response(request, changelist.get_queryset(request), "filtered")
+
+    def _csv_response(self, request, queryset, scope):
+        from accreditation.review import _safe_cell
+        from accreditation.workflow import audit
+
+        audit(
+            action="requests.exported",
+            actor=request.user,
+            data={"scope": scope, "query": request.GET.urlencode()},
+        )
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+        rows = (
+            writer.writerow([_safe_cell(c) for c in row]) for row in selectors.export_rows(queryset)
+        )
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="accreditation-requests.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    # --- Supervisors ---------------------------------------------------------------------------
+
+    def statistics_view(self, request):
+        if not self.has_supervise_permission(request):
+            raise PermissionDenied
+        queryset = AccreditationRequest.objects.all()
+        event_id = request.GET.get("event")
+        events = Event.objects.annotate(n=Count("requests")).order_by("-starts_on")
+        if event_id and event_id.isdigit():
+            queryset = queryset.filter(event_id=event_id)
+        stats = selectors.statistics(queryset)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Accreditation statistics"),
+            "stats": stats,
+            "events": events,
+            "event_id": event_id,
+            "country_names": {code: countries.name(code) for code, _n in stats["by_country"]},
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accreditation/statistics.html", context)
+
+    def vetting_view(self, request):
+        if not self.has_supervise_permission(request):
+            raise PermissionDenied
+        form = VettingImportForm()
+        if request.method == "POST" and "export" in request.POST:
+            event = get_object_or_404(Event, pk=request.POST.get("event"))
+            rows = review.vetting_rows(event=event, actor=request.user)
+            if request.POST["export"] == "xlsx":
+                response = HttpResponse(
+                    review.rows_to_xlsx(rows),
+                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+                response["Content-Disposition"] = (
+                    f'attachment; filename="vetting-{event.slug}.xlsx"'
+                )
+            else:
+                response = HttpResponse(
+                    review.rows_to_csv(rows), content_type="text/csv; charset=utf-8"
+                )
+                response["Content-Disposition"] = f'attachment; filename="vetting-{event.slug}.csv"'
+            response["Cache-Control"] = "no-store"
+            return response
+        if request.method == "POST":
+            form = VettingImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                try:
+                    rows = review.read_vetting_file(upload.read(), upload.name)
+                    result = review.vetting_import(
+                        event=form.cleaned_data["event"], actor=request.user, rows=rows
+                    )
+                except ServiceError as exc:
+                    form.add_error("file", str(exc.message))
+                else:
+                    messages.success(
+                        request,
+                        gettext("Recorded: %(cleared)d cleared, %(not_cleared)d not cleared.")
+                        % {"cleared": result.cleared, "not_cleared": result.not_cleared},
+                    )
+                    for problem in result.problems:
+                        messages.warning(request, problem)
+                    return HttpResponseRedirect(request.path)
+        pending = (
+            AccreditationRequest.objects.filter(vetting=Vetting.PENDING)
+            .exclude(status__in=[Status.WITHDRAWN, Status.REJECTED])
+            .values_list("event__name", "event_id")
+            .annotate(n=Count("id"))
+            .order_by("event__name")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Security vetting"),
+            "form": form,
+            "pending": pending,
+            "events": Event.objects.filter(security_vetting_required=True),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accreditation/vetting.html", context)
 
 
 @admin.register(LateAdmission)
 class LateAdmissionAdmin(admin.ModelAdmin):
     list_display = ("name", "email", "event", "valid_until", "used_at", "created_by")
     list_filter = ("event",)
+    list_select_related = ("event", "created_by")
     fields = ("event", "name", "email", "valid_until")
 
     def has_change_permission(self, request, obj=None):
@@ -128,12 +513,28 @@ class LateAdmissionAdmin(admin.ModelAdmin):
         obj.nonce = admission.nonce
 
 
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ("title", "active")
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "action", "actor_label", "request", "from_status", "to_status")
+    """Read-only: the log is append-only from the admin."""
+
+    list_display = (
+        "at",
+        "action",
+        "actor_label",
+        "request",
+        "from_status",
+        "to_status",
+        "ip_address",
+    )
     list_filter = ("action",)
     search_fields = ("request__reference", "actor_label", "action")
     list_select_related = ("request",)
+    date_hierarchy = "at"
 
     def has_add_permission(self, request):
         return False

@@ -59,6 +59,20 @@ class Employment(models.TextChoices):
     FREELANCE = "freelance", _("Freelance")
 
 
+class Vetting(models.TextChoices):
+    NOT_REQUIRED = "not_required", _("Not required")
+    PENDING = "pending", _("Awaiting vetting")
+    CLEARED = "cleared", _("Cleared")
+    NOT_CLEARED = "not_cleared", _("Not cleared")
+
+
+class CheckOutcome(models.TextChoices):
+    NONE = "", _("Not checked")
+    PASS = "pass", _("Pass")
+    WARNING = "warning", _("Warning")
+    FAIL = "fail", _("Fail")
+
+
 class LateAdmission(models.Model):
     """Staff let a named person apply after the deadline, through a personal link."""
 
@@ -153,6 +167,28 @@ class AccreditationRequest(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    check_outcome = models.CharField(
+        _("checks"),
+        max_length=8,
+        choices=CheckOutcome.choices,
+        default="",
+        blank=True,
+        editable=False,
+    )
+    checks_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    vetting = models.CharField(
+        _("security vetting"),
+        max_length=16,
+        choices=Vetting.choices,
+        default=Vetting.NOT_REQUIRED,
+        editable=False,
+    )
+    vetting_note = models.CharField(_("vetting note"), max_length=500, blank=True, editable=False)
+    sessions_granted = models.ManyToManyField(
+        Session, related_name="granted_requests", blank=True, verbose_name=_("sessions granted")
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("accreditation request")
         verbose_name_plural = _("accreditation requests")
@@ -165,6 +201,14 @@ class AccreditationRequest(models.Model):
         indexes = [
             models.Index(fields=["event", "status"]),
             models.Index(fields=["id_document_number"]),
+            models.Index(fields=["status", "-submitted_at"]),
+            models.Index(fields=["-submitted_at", "-id"]),
+        ]
+        permissions = [
+            ("review_request", _("Can decide on accreditation requests")),
+            ("supervise_request", _("Can export, vet, reopen and see statistics")),
+            ("open_documents", _("Can open personal documents")),
+            ("see_photo", _("Can see portrait photos")),
         ]
 
     def __str__(self) -> str:
@@ -193,6 +237,8 @@ class Document(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
+    # Files made by the checks, by variant ("normalised", "preview", "badge"): storage names.
+    derived = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("document")
@@ -205,6 +251,28 @@ class Document(models.Model):
     @property
     def current(self) -> bool:
         return self.superseded_at is None
+
+
+class RejectionReason(models.Model):
+    """An editable reason template, e-mailed to the journalist in their language."""
+
+    title = models.CharField(_("title"), max_length=120, unique=True)
+    text_en = models.TextField(_("text (English)"))
+    text_fr = models.TextField(_("text (French)"), blank=True)
+    text_es = models.TextField(_("text (Spanish)"), blank=True)
+    text_ar = models.TextField(_("text (Arabic)"), blank=True)
+    active = models.BooleanField(_("offered to reviewers"), default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("rejection reason")
+        verbose_name_plural = _("rejection reasons")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def text_for(self, language: str) -> str:
+        return getattr(self, f"text_{language[:2]}", "") or self.text_en
 
 
 class Message(models.Model):

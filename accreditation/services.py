@@ -28,6 +28,7 @@ from accreditation.models import (
     OutletType,
     PendingUpload,
     Status,
+    Vetting,
 )
 from accreditation.storage import private_storage, random_name
 from accreditation.workflow import audit, transition
@@ -366,6 +367,7 @@ def _create_request(*, event, data, language, late_admission, now) -> Accreditat
             consent_given_at=now,
             submitted_at=now,
             late_admission=late_admission,
+            vetting=Vetting.PENDING if event.security_vetting_required else Vetting.NOT_REQUIRED,
             **{field: _clean_value(data.get(field)) for field in REQUEST_FIELDS},
         )
         try:

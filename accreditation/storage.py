@@ -4,6 +4,7 @@ import secrets
 
 from django.core.files.storage import FileSystemStorage, storages
 from django.utils.deconstruct import deconstructible
+from django.utils.functional import LazyObject, empty
 
 
 @deconstructible
@@ -16,8 +17,22 @@ class PrivateStorage(FileSystemStorage):
         raise NotImplementedError("Private files have no URL; serve them through a checked view.")
 
 
+class _PrivateStorageProxy(LazyObject):
+    """Resolves STORAGES["private"] on first use, so a FileField does not pin the storage at
+    import time (tests and deployments may configure it later)."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+    def reset(self) -> None:
+        self._wrapped = empty
+
+
+_private = _PrivateStorageProxy()
+
+
 def private_storage():
-    return storages["private"]
+    return _private
 
 
 def random_name(folder: str, extension: str) -> str:

@@ -17,12 +17,12 @@ def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "http://testserver"
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
-    from django.core.files.storage import storages
+    from accreditation.storage import private_storage
 
-    storages._storages.pop("private", None)
+    private_storage().reset()
     cache.clear()
     yield
-    storages._storages.pop("private", None)
+    private_storage().reset()
 
 
 @pytest.fixture
@@ -35,3 +35,31 @@ def private_dir(settings):
     from pathlib import Path
 
     return Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+
+
+@pytest.fixture
+def reviewer(db):
+    from tests.factories import make_user
+
+    return make_user("reviewer", "Reviewer")
+
+
+@pytest.fixture
+def supervisor(db):
+    from tests.factories import make_user
+
+    return make_user("supervisor", "Supervisor")
+
+
+@pytest.fixture
+def badge_desk(db):
+    from tests.factories import make_user
+
+    return make_user("desk", "Badge desk")
+
+
+@pytest.fixture
+def gate_agent(db):
+    from tests.factories import make_user
+
+    return make_user("gate", "Gate agent")

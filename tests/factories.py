@@ -121,3 +121,78 @@ def application_files(**overrides) -> dict:
     }
     files.update(overrides)
     return {k: v for k, v in files.items() if v is not None}
+
+
+def make_user(username: str, role: str | None = None, **extra):
+    """A staff persona: 'Reviewer', 'Supervisor', 'Badge desk', 'Gate agent', or none (outsider)."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(
+        username, password="correct horse battery", is_staff=role is not None, **extra
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+_counter = iter(range(1, 10**9))
+
+
+def make_request(
+    event: Event, *, status="in_review", documents=("identity", "press_card", "photo"), **fields
+):
+    """A request as if submitted and checked, with real files in private storage."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from accreditation import tokens
+    from accreditation.models import AccreditationRequest, Document
+    from accreditation.services import new_reference
+    from accreditation.storage import private_storage, random_name
+
+    n = next(_counter)
+    values = dict(
+        event=event,
+        reference=new_reference(),
+        status=status,
+        language="fr",
+        given_names="Amina",
+        family_names=f"El Idrissi {n}",
+        date_of_birth=dt.date(1988, 4, 12),
+        nationality="MA",
+        id_document_type="passport",
+        id_document_number=f"AB{n:07d}",
+        id_document_country="MA",
+        id_document_expiry=event.ends_on + dt.timedelta(days=400),
+        email=f"journalist{n}@example.com",
+        phone="+212612345678",
+        outlet_name="Le Matin",
+        outlet_type="print",
+        outlet_country="MA",
+        role="reporter",
+        employment="staff",
+        consent_version=1,
+        consent_given_at=timezone.now(),
+        status_nonce=tokens.new_nonce(),
+        submitted_at=timezone.now(),
+    )
+    values.update(fields)
+    req = AccreditationRequest.objects.create(**values)
+    req.sessions_requested.set(event.sessions.filter(media_access="open"))
+    for kind in documents:
+        content, mime, ext = (
+            (image_bytes(), "image/jpeg", "jpg")
+            if kind == "photo"
+            else (pdf_bytes(kind), "application/pdf", "pdf")
+        )
+        name = private_storage().save(random_name("documents", ext), ContentFile(content))
+        Document.objects.create(
+            request=req,
+            kind=kind,
+            file=name,
+            original_name=f"{kind}.{ext}",
+            content_type=mime,
+            size=len(content),
+            sha256="0" * 64,
+        )
+    return req

@@ -1,0 +1,324 @@
+"""Staff decisions on requests: every one goes through the state machine and is audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accreditation import outbox
+from accreditation.errors import ServiceError
+from accreditation.models import AccreditationRequest, Message, RejectionReason, Status, Vetting
+from accreditation.workflow import audit, transition
+
+# Further work an approval triggers (badge issuing registers itself here).
+APPROVAL_HOOKS: list[tuple[str, dict]] = []
+REVOCATION_HOOKS: list[tuple[str, dict]] = []
+
+
+def _require(actor, permission: str) -> None:
+    if not actor.has_perm(permission):
+        raise ServiceError("forbidden", _("Your role does not allow this action."))
+
+
+def _locked(request: AccreditationRequest) -> AccreditationRequest:
+    return (
+        AccreditationRequest.objects.select_for_update().select_related("event").get(pk=request.pk)
+    )
+
+
+def request_approve(
+    *, request: AccreditationRequest, actor, sessions: Iterable | None = None, note: str = ""
+) -> None:
+    """Approve; the badge is issued after commit. Vetting must have cleared the person first."""
+    _require(actor, "accreditation.review_request")
+    with transaction.atomic():
+        req = _locked(request)
+        if req.vetting in (Vetting.PENDING, Vetting.NOT_CLEARED):
+            raise ServiceError(
+                "vetting_" + req.vetting,
+                _("This request cannot be approved before the security service has cleared it.")
+                if req.vetting == Vetting.PENDING
+                else _(
+                    "The security service did not clear this person: the request cannot be approved."
+                ),
+            )
+        open_ids = set(
+            req.event.sessions.exclude(media_access="closed").values_list("pk", flat=True)
+        )
+        if sessions is None:
+            granted = [s.pk for s in req.sessions_requested.all() if s.pk in open_ids]
+        else:
+            granted = [s.pk for s in sessions if s.pk in open_ids]
+        transition(req, to=Status.APPROVED, actor=actor, reason=note, data={"sessions": granted})
+        req.sessions_granted.set(granted)
+        req.decided_at = timezone.now()
+        req.save(update_fields=["decided_at"])
+        outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="approved")
+        for name, kwargs in APPROVAL_HOOKS:
+            outbox.enqueue(name, request_id=req.pk, **kwargs)
+    request.status = req.status
+
+
+def request_reject(
+    *, request: AccreditationRequest, actor, reason: RejectionReason | None = None, text: str = ""
+) -> None:
+    _require(actor, "accreditation.review_request")
+    text = text.strip()
+    if reason is None and not text:
+        raise ServiceError("reason_required", _("Choose a reason or write one."), field="text")
+    with transaction.atomic():
+        req = _locked(request)
+        reason_text = "\n\n".join(
+            part for part in (reason.text_for(req.language) if reason else "", text) if part
+        )
+        transition(
+            req,
+            to=Status.REJECTED,
+            actor=actor,
+            reason=reason_text,
+            data={"reason_template": reason.pk if reason else None},
+        )
+        req.decided_at = timezone.now()
+        req.save(update_fields=["decided_at"])
+        outbox.enqueue(
+            "accreditation.send_request_email",
+            request_id=req.pk,
+            kind="rejected",
+            extra={"reason": reason_text},
+        )
+    request.status = req.status
+
+
+def request_ask_info(*, request: AccreditationRequest, actor, message: str) -> None:
+    """Ask the journalist a question; it is e-mailed and shown on the status page."""
+    _require(actor, "accreditation.review_request")
+    message = message.strip()
+    if not message:
+        raise ServiceError(
+            "message_required", _("Write the question for the journalist."), field="message"
+        )
+    with transaction.atomic():
+        req = _locked(request)
+        transition(req, to=Status.INFO_REQUESTED, actor=actor, reason=message)
+        Message.objects.create(
+            request=req, author=Message.Author.STAFF, staff_user=actor, body=message
+        )
+        outbox.enqueue(
+            "accreditation.send_request_email",
+            request_id=req.pk,
+            kind="info_requested",
+            extra={"question": message},
+        )
+    request.status = req.status
+
+
+def request_revoke(*, request: AccreditationRequest, actor, reason: str) -> None:
+    """Withdraw an approval: from this moment every badge of the request is refused at the gates."""
+    _require(actor, "accreditation.review_request")
+    if not reason.strip():
+        raise ServiceError(
+            "reason_required", _("Say why the accreditation is revoked."), field="reason"
+        )
+    with transaction.atomic():
+        req = _locked(request)
+        transition(req, to=Status.REVOKED, actor=actor, reason=reason.strip())
+        outbox.enqueue(
+            "accreditation.send_request_email",
+            request_id=req.pk,
+            kind="revoked",
+            extra={"reason": reason.strip()},
+        )
+        for name, kwargs in REVOCATION_HOOKS:
+            outbox.enqueue(name, request_id=req.pk, **kwargs)
+    request.status = req.status
+
+
+def request_reopen(*, request: AccreditationRequest, actor, reason: str) -> None:
+    """A supervisor sends a rejected or revoked request back to review."""
+    _require(actor, "accreditation.supervise_request")
+    if not reason.strip():
+        raise ServiceError("reason_required", _("Say why the request is reopened."), field="reason")
+    with transaction.atomic():
+        req = _locked(request)
+        transition(
+            req,
+            to=Status.IN_REVIEW,
+            actor=actor,
+            reason=reason.strip(),
+            action="accreditation.reopened",
+        )
+    request.status = req.status
+
+
+# --- Security vetting ---------------------------------------------------------------------------
+
+VETTING_COLUMNS = [
+    "reference",
+    "family_names",
+    "given_names",
+    "date_of_birth",
+    "nationality",
+    "id_document_type",
+    "id_document_number",
+    "id_document_country",
+    "id_document_expiry",
+    "outlet_name",
+    "outlet_country",
+    "decision",
+    "note",
+]
+
+
+def vetting_rows(*, event, actor) -> list[list[str]]:
+    """The requests awaiting vetting, as rows for the security service (decision left blank)."""
+    _require(actor, "accreditation.supervise_request")
+    rows = [VETTING_COLUMNS]
+    queryset = (
+        AccreditationRequest.objects.filter(event=event, vetting=Vetting.PENDING)
+        .exclude(status__in=[Status.WITHDRAWN, Status.REJECTED])
+        .order_by("reference")
+    )
+    for req in queryset:
+        rows.append(
+            [
+                req.reference,
+                req.family_names,
+                req.given_names,
+                req.date_of_birth.isoformat(),
+                str(req.nationality),
+                req.id_document_type,
+                req.id_document_number,
+                str(req.id_document_country),
+                req.id_document_expiry.isoformat(),
+                req.outlet_name,
+                str(req.outlet_country),
+                "",
+                "",
+            ]
+        )
+    audit(action="vetting.exported", actor=actor, data={"event": event.pk, "count": len(rows) - 1})
+    return rows
+
+
+def rows_to_csv(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([_safe_cell(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def rows_to_xlsx(rows: list[list[str]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("vetting")
+    for row in rows:
+        sheet.append([_safe_cell(cell) for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _safe_cell(value) -> str:
+    """Neutralise spreadsheet formulas in data that came from the public (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+_CLEARED = {"cleared", "yes", "ok", "autorisé", "autorise", "favorable", "y"}
+_NOT_CLEARED = {
+    "not cleared",
+    "not_cleared",
+    "no",
+    "refused",
+    "refusé",
+    "refuse",
+    "défavorable",
+    "defavorable",
+    "n",
+}
+
+
+@dataclass
+class VettingImport:
+    cleared: int = 0
+    not_cleared: int = 0
+    problems: list[str] | None = None
+
+
+def read_vetting_file(data: bytes, filename: str) -> list[dict[str, str]]:
+    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        except Exception:
+            raise ServiceError("unreadable", _("This spreadsheet cannot be read.")) from None
+        rows = [
+            [("" if c is None else str(c)) for c in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+        rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise ServiceError("empty", _("The file is empty."))
+    header = [h.strip().lower() for h in rows[0]]
+    if "reference" not in header or "decision" not in header:
+        raise ServiceError("columns", _("The file needs the columns “reference” and “decision”."))
+    return [
+        dict(zip(header, (c.strip() for c in row), strict=False)) for row in rows[1:] if any(row)
+    ]
+
+
+def vetting_import(*, event, actor, rows: list[dict[str, str]]) -> VettingImport:
+    """Record the security service's answers, matched by reference. Unknown or unclear rows are
+    reported, not guessed; nothing is recorded if the file has none that can be used."""
+    _require(actor, "accreditation.supervise_request")
+    result = VettingImport(problems=[])
+    with transaction.atomic():
+        for number, row in enumerate(rows, start=2):
+            reference = row.get("reference", "").upper()
+            decision = row.get("decision", "").strip().lower()
+            if decision in _CLEARED:
+                value = Vetting.CLEARED
+            elif decision in _NOT_CLEARED:
+                value = Vetting.NOT_CLEARED
+            else:
+                result.problems.append(
+                    _("Line %(line)s: decision “%(value)s” is neither cleared nor not cleared.")
+                    % {"line": number, "value": decision}
+                )
+                continue
+            req = (
+                AccreditationRequest.objects.select_for_update()
+                .filter(event=event, reference=reference)
+                .first()
+            )
+            if req is None:
+                result.problems.append(
+                    _("Line %(line)s: no request %(reference)s in this event.")
+                    % {"line": number, "reference": reference}
+                )
+                continue
+            if req.vetting == value:
+                continue
+            AccreditationRequest.objects.filter(pk=req.pk).update(
+                vetting=value, vetting_note=row.get("note", "")[:500]
+            )
+            audit(action=f"vetting.{value}", request=req, actor=actor, reason=row.get("note", ""))
+            if value == Vetting.CLEARED:
+                result.cleared += 1
+            else:
+                result.not_cleared += 1
+    return result

@@ -1,0 +1,62 @@
+"""Staff-only views used by the admin: documents (logged, never cached), exports, statistics."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+
+from accreditation.models import Document
+from accreditation.ratelimit import client_ip
+from accreditation.workflow import audit
+
+PREVIEWABLE = {"image/jpeg", "image/png"}
+
+
+def can_open(user, document: Document) -> bool:
+    if document.kind == Document.Kind.PHOTO and user.has_perm("accreditation.see_photo"):
+        return True
+    return user.has_perm("accreditation.open_documents")
+
+
+def document_file(request, pk: int, variant: str = "original"):
+    """Serve one private document to a member of staff whose role allows it; log the access."""
+    document = Document.objects.select_related("request").filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    if not (request.user.is_active and request.user.is_staff and can_open(request.user, document)):
+        audit(
+            action="document.view_refused",
+            request=document.request,
+            actor=request.user,
+            data={"document": document.pk, "kind": document.kind},
+            ip_address=client_ip(request),
+        )
+        raise PermissionDenied
+    name, content_type = document.file.name, document.content_type
+    derived = document.derived or {}
+    if variant != "original":
+        if variant not in derived:
+            raise Http404
+        name, content_type = derived[variant], "image/jpeg"
+    audit(
+        action="document.viewed",
+        request=document.request,
+        actor=request.user,
+        data={"document": document.pk, "kind": document.kind, "variant": variant},
+        ip_address=client_ip(request),
+    )
+    handle = document.file.storage.open(name, "rb")
+    inline = content_type in PREVIEWABLE or content_type == "application/pdf"
+    extension = name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=not inline,
+        filename=f"{document.request.reference}-{document.kind}-{variant}.{extension}",
+    )
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
+    return response
