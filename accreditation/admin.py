@@ -162,7 +162,7 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         "outlet_name",
         "id_document_number",
     )
-    list_per_page = 100
+    list_per_page = 50
     show_full_result_count = False  # one COUNT less on 30,000 rows
     change_list_template = "admin/accreditation/request_change_list.html"
     change_form_template = "admin/accreditation/request_change_form.html"

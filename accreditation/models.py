@@ -239,6 +239,7 @@ class Document(models.Model):
     superseded_at = models.DateTimeField(null=True, blank=True)
     # Files made by the checks, by variant ("normalised", "preview", "badge"): storage names.
     derived = models.JSONField(default=dict, blank=True)
+    phash = models.CharField(max_length=16, blank=True, db_index=True)  # photos: perceptual hash
 
     class Meta:
         verbose_name = _("document")
@@ -273,6 +274,27 @@ class RejectionReason(models.Model):
 
     def text_for(self, language: str) -> str:
         return getattr(self, f"text_{language[:2]}", "") or self.text_en
+
+
+class CheckResult(models.Model):
+    """One automated check's result. A run replaces the request's whole set (idempotent)."""
+
+    request = models.ForeignKey(AccreditationRequest, on_delete=models.CASCADE, related_name="check_results")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, null=True, blank=True, related_name="check_results")
+    document_kind = models.CharField(_("document"), max_length=16, choices=Document.Kind.choices, blank=True)
+    code = models.CharField(_("check"), max_length=40)
+    outcome = models.CharField(_("result"), max_length=8, choices=CheckOutcome.choices)
+    value = models.CharField(_("measured"), max_length=200, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["request", "document_kind", "pk"]
+        verbose_name = _("check result")
+        verbose_name_plural = _("check results")
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.outcome}"
 
 
 class Message(models.Model):
