@@ -34,7 +34,7 @@ def dispatch(outbox_id: int) -> bool:
     OutboxTask.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
     try:
         task = current_app.tasks[row.task_name]
-        task.apply_async(kwargs={**row.kwargs, "outbox_id": row.pk})
+        task.apply_async(kwargs={**row.kwargs, "outbox_id": row.pk}, retry=False)
     except Exception as exc:  # broker down, unknown task: keep the row for a later dispatch
         log.warning("Outbox task %s not dispatched: %s", row.pk, exc)
         OutboxTask.objects.filter(pk=row.pk).update(last_error=str(exc)[:2000])

@@ -141,11 +141,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Publishing never retries inside a web request: if Redis is down the task stays in the outbox
+# (accreditation.outbox) and beat dispatches it once Redis is back.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {"task": "accreditation.dispatch_outbox", "schedule": 60.0},
     "purge-pending-uploads": {"task": "accreditation.purge_pending_uploads", "schedule": 3600.0},
+    "sweep-stuck-checks": {"task": "accreditation.sweep_checks", "schedule": 300.0},
 }
 
 # --- Auth ----------------------------------------------------------------------------------
