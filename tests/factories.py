@@ -113,11 +113,26 @@ def application_data(event: Event, **overrides) -> dict:
     return data
 
 
+_PORTRAIT: bytes | None = None
+
+
+def portrait_bytes() -> bytes:
+    """A real face (the public-domain NASA astronaut portrait, via tests/corpus.py), 3:4 JPEG."""
+    global _PORTRAIT
+    if _PORTRAIT is None:
+        from tests.corpus import portrait_image
+
+        buffer = io.BytesIO()
+        portrait_image().save(buffer, "JPEG", quality=90)
+        _PORTRAIT = buffer.getvalue()
+    return _PORTRAIT
+
+
 def application_files(**overrides) -> dict:
     files = {
         "identity": upload("passport.pdf", pdf_bytes("Passport")),
         "press_card": upload("card.jpg", image_bytes()),
-        "photo": upload("me.jpg", image_bytes(size=(600, 800))),
+        "photo": upload("me.jpg", portrait_bytes()),
     }
     files.update(overrides)
     return {k: v for k, v in files.items() if v is not None}

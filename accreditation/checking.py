@@ -1,0 +1,304 @@
+"""The automated document checks of a request: run them, store the results, route the request.
+
+`checks_run` is idempotent: a run replaces the request's whole set of results, derived files
+have names computed from the document (a retry overwrites them), and the status only moves
+out of "checking" once. Unusable files or a photo without a usable face go straight back to
+the journalist; everything else waits for staff, who decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accreditation import outbox, services
+from accreditation.checks import faces, hashing, identity, images, pdfs
+from accreditation.checks.results import CheckResult as Result
+from accreditation.checks.results import Outcome, worst
+from accreditation.errors import ServiceError
+from accreditation.filetypes import JPEG, PDF, PNG, sniff
+from accreditation.models import AccreditationRequest, CheckResult, Document, Message, Status
+from accreditation.storage import private_storage
+from accreditation.workflow import transition
+
+log = logging.getLogger(__name__)
+
+TASK = "accreditation.run_checks"
+SYSTEM = "presspass-checks"
+# Results that mean the journalist must send another file before staff can use the request.
+ASK_JOURNALIST = {
+    images.FORMAT,
+    images.DECODABLE,
+    images.PIXELS,
+    pdfs.FORMAT,
+    pdfs.READABLE,
+    pdfs.ENCRYPTED,
+    faces.FACE_COUNT,
+    faces.READABLE,
+    "file.type",
+}
+
+services.SUBMISSION_HOOKS.append((TASK, {}))
+services.ANSWER_RECHECKS = True
+
+
+def _derived_name(document: Document, variant: str) -> str:
+    digest = hashlib.sha256(f"{document.file.name}:{variant}".encode()).hexdigest()
+    return f"derived/{digest[:2]}/{digest}.jpg"
+
+
+def _store(document: Document, variant: str, data: bytes) -> str:
+    storage = private_storage()
+    name = _derived_name(document, variant)
+    if storage.exists(name):
+        storage.delete(name)
+    return storage.save(name, ContentFile(data))
+
+
+def _check_document(
+    document: Document, req: AccreditationRequest
+) -> tuple[list[Result], dict, str]:
+    """Run the checks of one document; returns results, derived files and perceptual hash."""
+    storage = private_storage()
+    results: list[Result] = []
+    derived: dict[str, str] = {}
+    phash = ""
+    path = storage.path(document.file.name)
+    with storage.open(document.file.name, "rb") as handle:
+        detected = sniff(handle)
+    allowed = services.ALLOWED_TYPES[document.kind]
+    if detected not in allowed:
+        results.append(
+            Result(
+                "file.type",
+                Outcome.FAIL,
+                _("The file's content is not an allowed type."),
+                str(detected),
+            )
+        )
+        return results, derived, phash
+    results.append(Result("file.type", Outcome.PASS, _("The file's type is allowed."), detected))
+    limit = settings.PRESSPASS_MAX_FILE_MB * 1024 * 1024
+    results.append(
+        Result(
+            "file.size",
+            Outcome.PASS if document.size <= limit else Outcome.FAIL,
+            _("File size."),
+            str(document.size),
+        )
+    )
+    results.append(Result("file.sha256", Outcome.PASS, _("SHA-256 recorded."), document.sha256))
+    same_file = (
+        Document.objects.filter(request__event_id=req.event_id, sha256=document.sha256)
+        .exclude(request=req)
+        .values_list("request__reference", flat=True)
+        .first()
+    )
+    if same_file:
+        results.append(
+            Result(
+                "file.duplicate",
+                Outcome.WARNING,
+                _("The same file is attached to request %(ref)s.") % {"ref": same_file},
+                same_file,
+            )
+        )
+
+    if detected in (JPEG, PNG):
+        normalised = images.normalise_image(
+            path, require_colour=document.kind == Document.Kind.PHOTO
+        )
+        results.extend(normalised.results)
+        if normalised.jpeg is not None:
+            derived["normalised"] = _store(document, "normalised", normalised.jpeg)
+            if normalised.preview is not None:
+                derived["preview"] = _store(
+                    document, "preview", images.encode_jpeg(normalised.preview)
+                )
+        if document.kind == Document.Kind.PHOTO and normalised.image is not None:
+            portrait = faces.check_portrait(normalised)
+            results.extend(portrait.results)
+            if portrait.badge_jpeg:
+                derived["badge"] = _store(document, "badge", portrait.badge_jpeg)
+                phash = hashing.perceptual_hash(portrait.badge_jpeg)
+    elif detected == PDF:
+        report = pdfs.inspect_pdf(path)
+        results.extend(report.results)
+        if report.preview_jpeg:
+            derived["preview"] = _store(document, "preview", report.preview_jpeg)
+
+    if document.kind == Document.Kind.IDENTITY:
+        results.append(identity.check_expiry(req.id_document_expiry, req.event.ends_on))
+        results.append(
+            identity.check_document_number(
+                req.id_document_type, req.id_document_number, str(req.id_document_country)
+            )
+        )
+        twin = (
+            AccreditationRequest.objects.filter(
+                event_id=req.event_id,
+                id_document_number__iexact=req.id_document_number,
+                id_document_country=req.id_document_country,
+            )
+            .exclude(pk=req.pk)
+            .values_list("reference", flat=True)
+            .first()
+        )
+        if twin:
+            results.append(
+                Result(
+                    "identity.duplicate",
+                    Outcome.WARNING,
+                    _("The same identity document is in request %(ref)s.") % {"ref": twin},
+                    twin,
+                )
+            )
+    if phash:
+        for other_ref, other_name, other_hash in (
+            Document.objects.filter(
+                request__event_id=req.event_id, kind=Document.Kind.PHOTO, superseded_at__isnull=True
+            )
+            .exclude(Q(request=req) | Q(phash=""))
+            .values_list("request__reference", "request__family_names", "phash")
+        ):
+            if (
+                hashing.hamming(phash, other_hash) <= hashing.SIMILAR_MAX_DISTANCE
+                and other_name.lower() != req.family_names.lower()
+            ):
+                results.append(
+                    Result(
+                        "photo.duplicate",
+                        Outcome.WARNING,
+                        _("The same face photo is in request %(ref)s under another name.")
+                        % {"ref": other_ref},
+                        other_ref,
+                    )
+                )
+                break
+    return results, derived, phash
+
+
+def checks_run(*, request_id: int) -> str | None:
+    """Run every check of a request in "checking" (or just submitted). Returns the new status."""
+    req = AccreditationRequest.objects.select_related("event").get(pk=request_id)
+    if req.status == Status.SUBMITTED:
+        transition(req, to=Status.CHECKING, actor_label=SYSTEM)
+    elif req.status != Status.CHECKING:
+        return None  # already done by an earlier run, or withdrawn meanwhile
+    AccreditationRequest.objects.filter(pk=req.pk).update(checks_started_at=timezone.now())
+
+    staff_language = req.event.languages[0] if req.event.languages else settings.LANGUAGE_CODE
+    per_document = []
+    with translation.override(staff_language):
+        for document in Document.objects.filter(request=req, superseded_at__isnull=True).order_by(
+            "kind"
+        ):
+            results, derived, phash = _check_document(document, req)
+            per_document.append((document, results, derived, phash))
+        rows = [
+            CheckResult(
+                request=req,
+                document=document,
+                document_kind=document.kind,
+                code=r.code,
+                outcome=str(r.outcome),
+                value=str(r.value)[:200],
+                message=str(r.message),
+            )
+            for document, results, _d, _p in per_document
+            for r in results
+        ]
+    every = [r for _doc, results, _d, _p in per_document for r in results]
+    outcome = worst(every) if every else Outcome.PASS
+    problems = [
+        (doc, r)
+        for doc, results, _d, _p in per_document
+        for r in results
+        if r.failed and r.code in ASK_JOURNALIST
+    ]
+
+    with transaction.atomic():
+        locked = AccreditationRequest.objects.select_for_update().get(pk=req.pk)
+        if locked.status != Status.CHECKING:
+            return None
+        CheckResult.objects.filter(request=locked).delete()
+        CheckResult.objects.bulk_create(rows)
+        for document, _results, derived, phash in per_document:
+            old = dict(document.derived or {})
+            updates = {"derived": derived, "phash": phash}
+            if "normalised" in derived:
+                # Keep the re-encoded copy (upright, no EXIF/GPS), not the original upload.
+                updates.update(file=derived["normalised"], content_type=JPEG)
+                transaction.on_commit(
+                    lambda name=document.file.name: private_storage().delete(name)
+                )
+            Document.objects.filter(pk=document.pk).update(**updates)
+            for name in set(old.values()) - set(derived.values()):
+                transaction.on_commit(lambda name=name: private_storage().delete(name))
+        locked.check_outcome = str(outcome)
+        locked.save(update_fields=["check_outcome"])
+        if problems:
+            with translation.override(locked.language):
+                lines = [_("Some of your documents cannot be used. Please send a replacement:")]
+                for document, result in problems:
+                    with translation.override(locked.language):
+                        lines.append(f"- {document.get_kind_display()}: {result.message}")
+                question = "\n".join(lines)
+            transition(
+                locked,
+                to=Status.INFO_REQUESTED,
+                actor_label=SYSTEM,
+                reason=question,
+                action="checks.replacement_requested",
+            )
+            Message.objects.create(request=locked, author=Message.Author.STAFF, body=question)
+            outbox.enqueue(
+                "accreditation.send_request_email",
+                request_id=locked.pk,
+                kind="info_requested",
+                extra={"question": question},
+            )
+        else:
+            transition(
+                locked,
+                to=Status.IN_REVIEW,
+                actor_label=SYSTEM,
+                action="checks.completed",
+                data={"outcome": str(outcome)},
+            )
+    return locked.status
+
+
+def checks_rerun(*, request: AccreditationRequest, actor) -> None:
+    if not actor.has_perm("accreditation.review_request"):
+        raise ServiceError("forbidden", _("Your role does not allow this action."))
+    with transaction.atomic():
+        locked = AccreditationRequest.objects.select_for_update().get(pk=request.pk)
+        transition(locked, to=Status.CHECKING, actor=actor, action="checks.rerun")
+        outbox.enqueue(TASK, request_id=locked.pk)
+    request.status = locked.status
+
+
+def checks_sweep(*, stuck_after: dt.timedelta = dt.timedelta(minutes=10)) -> int:
+    """Re-queue requests whose checks never started or never finished (Celery beat)."""
+    cutoff = timezone.now() - stuck_after
+    stuck = AccreditationRequest.objects.filter(
+        Q(status=Status.SUBMITTED, submitted_at__lt=cutoff)
+        | Q(status=Status.CHECKING, checks_started_at__lt=cutoff)
+        | Q(status=Status.CHECKING, checks_started_at__isnull=True, updated_at__lt=cutoff)
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in stuck:
+        with transaction.atomic():
+            AccreditationRequest.objects.filter(pk=pk).update(checks_started_at=timezone.now())
+            outbox.enqueue(TASK, request_id=pk)
+        count += 1
+    return count
