@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from accreditation import review, selectors, services, staff_views
+from accreditation import checking, review, selectors, services, staff_views
 from accreditation.errors import ServiceError
 from accreditation.models import (
     AccreditationRequest,
@@ -125,6 +125,7 @@ DECISIONS = {
     "ask": ("accreditation.review_request", AskForm),
     "revoke": ("accreditation.review_request", ReasonForm),
     "reopen": ("accreditation.supervise_request", ReasonForm),
+    "recheck": ("accreditation.review_request", forms.Form),
 }
 
 
@@ -296,6 +297,7 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
             "ask": Status.INFO_REQUESTED,
             "revoke": Status.REVOKED,
             "reopen": Status.IN_REVIEW,
+            "recheck": Status.CHECKING,
         }
         allowed = []
         for name, (permission, form_class) in DECISIONS.items():
@@ -339,6 +341,8 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
                 )
             elif decision == "ask":
                 review.request_ask_info(request=req, actor=request.user, message=data["message"])
+            elif decision == "recheck":
+                checking.checks_rerun(request=req, actor=request.user)
             elif decision == "revoke":
                 review.request_revoke(request=req, actor=request.user, reason=data["reason"])
             else:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from accreditation.storage import private_storage
-from events.models import Event, Session
+from events.models import Checkpoint, Event, Session
 
 
 class Status(models.TextChoices):
@@ -279,9 +279,15 @@ class RejectionReason(models.Model):
 class CheckResult(models.Model):
     """One automated check's result. A run replaces the request's whole set (idempotent)."""
 
-    request = models.ForeignKey(AccreditationRequest, on_delete=models.CASCADE, related_name="check_results")
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, null=True, blank=True, related_name="check_results")
-    document_kind = models.CharField(_("document"), max_length=16, choices=Document.Kind.choices, blank=True)
+    request = models.ForeignKey(
+        AccreditationRequest, on_delete=models.CASCADE, related_name="check_results"
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, null=True, blank=True, related_name="check_results"
+    )
+    document_kind = models.CharField(
+        _("document"), max_length=16, choices=Document.Kind.choices, blank=True
+    )
     code = models.CharField(_("check"), max_length=40)
     outcome = models.CharField(_("result"), max_length=8, choices=CheckOutcome.choices)
     value = models.CharField(_("measured"), max_length=200, blank=True)
@@ -397,3 +403,119 @@ class OutboxTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} #{self.pk}"
+
+
+class Badge(models.Model):
+    """The one badge of an approved request. A reissue (lost or damaged badge) increments the
+    version: the QR code of every older version is refused at the gates from that moment."""
+
+    request = models.OneToOneField(
+        AccreditationRequest, on_delete=models.CASCADE, related_name="badge"
+    )
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="badges")
+    version = models.PositiveIntegerField(default=1)
+    sessions = models.ManyToManyField(
+        Session, related_name="badges", verbose_name=_("sessions granted")
+    )
+    key_id = models.PositiveIntegerField()
+    qr_text = models.CharField(max_length=400)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    printed_at = models.DateTimeField(null=True, blank=True)
+    print_count = models.PositiveIntegerField(default=0)
+    collected_at = models.DateTimeField(null=True, blank=True)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handover_code_nonce = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("badge")
+        verbose_name_plural = _("badges")
+        ordering = ["pk"]
+        permissions = [
+            ("print_badge", _("Can print badges and hand them over")),
+            ("scan_badge", _("Can scan badges at the gates")),
+        ]
+        indexes = [models.Index(fields=["event", "printed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} v{self.version}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.pk:06d}"
+
+
+class PrintBatch(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="print_batches")
+    layout = models.CharField(max_length=12)
+    badges = models.ManyToManyField(Badge, related_name="print_batches")
+    reprint_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(storage=private_storage, max_length=200, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("print batch")
+        verbose_name_plural = _("print batches")
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.total})"
+
+
+class Scan(models.Model):
+    """One scan at a gate, online or uploaded later from a device that was offline. Append-only."""
+
+    class Direction(models.TextChoices):
+        ENTRY = "in", _("Entry")
+        EXIT = "out", _("Exit")
+
+    class Decision(models.TextChoices):
+        ADMIT = "admit", _("Admit")
+        DENY = "deny", _("Deny")
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="scans")
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, null=True, blank=True, related_name="scans"
+    )
+    badge = models.ForeignKey(
+        Badge, on_delete=models.PROTECT, null=True, blank=True, related_name="scans"
+    )
+    badge_version = models.PositiveIntegerField(null=True, blank=True)
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.ENTRY)
+    decision = models.CharField(max_length=5, choices=Decision.choices)
+    reason = models.CharField(max_length=40)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    device_id = models.CharField(max_length=64)
+    client_scan_id = models.CharField(max_length=64)
+    scanned_at = models.DateTimeField(db_index=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    offline = models.BooleanField(default=False)
+    flag = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-scanned_at"]
+        verbose_name = _("scan")
+        verbose_name_plural = _("scans")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device_id", "client_scan_id"], name="scan_recorded_once_per_device"
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "badge", "scanned_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.reason}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import DatabaseError
 
 from accreditation import emails, outbox, services
 from accreditation.models import AccreditationRequest, LateAdmission
@@ -55,3 +56,58 @@ def dispatch_outbox() -> int:
 @shared_task(name="accreditation.purge_pending_uploads")
 def purge_pending_uploads() -> int:
     return services.pending_purge()
+
+
+@shared_task(
+    name="accreditation.run_checks",
+    autoretry_for=(OSError, DatabaseError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=6,
+    acks_late=True,
+)
+def run_checks(request_id: int, outbox_id: int | None = None) -> None:
+    from accreditation.checking import checks_run
+
+    checks_run(request_id=request_id)
+    outbox.claim(outbox_id)
+
+
+@shared_task(name="accreditation.sweep_checks")
+def sweep_checks() -> int:
+    from accreditation.checking import checks_sweep
+
+    return checks_sweep()
+
+
+@shared_task(
+    name="accreditation.issue_badge",
+    autoretry_for=(OSError, DatabaseError),
+    retry_backoff=5,
+    max_retries=6,
+)
+def issue_badge(request_id: int, outbox_id: int | None = None) -> None:
+    from accreditation.badging import badge_issue
+
+    badge_issue(request_id=request_id)
+    outbox.claim(outbox_id)
+
+
+@shared_task(
+    name="accreditation.render_print_batch",
+    autoretry_for=(OSError,),
+    retry_backoff=5,
+    max_retries=3,
+)
+def render_print_batch(batch_id: int, outbox_id: int | None = None) -> None:
+    from accreditation.badging import batch_render
+
+    batch_render(batch_id=batch_id)
+    outbox.claim(outbox_id)
+
+
+@shared_task(name="accreditation.purge_print_batches")
+def purge_print_batches() -> int:
+    from accreditation.badging import batch_purge
+
+    return batch_purge()

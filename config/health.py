@@ -39,5 +39,10 @@ def health(request):
     database = _database()
     broker, workers = _broker_and_workers()
     healthy = database == "ok" and not broker.startswith("error") and workers != 0
-    body = {"status": "ok" if healthy else "degraded", "database": database, "broker": broker, "workers": workers}
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "database": database,
+        "broker": broker,
+        "workers": workers,
+    }
     return JsonResponse(body, status=200 if database == "ok" else 503)

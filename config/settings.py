@@ -43,6 +43,44 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
+
+def _badge_keys() -> tuple[str, int, dict[int, str]]:
+    """Ed25519 badge signing key (base64 raw or PEM), its id, and every public key a gate may meet
+    (BADGE_PUBLIC_KEYS="1:base64,2:base64" keeps old keys valid after a rotation)."""
+    from accreditation.badges.signing import (
+        generate_keypair,
+        load_private_key,
+        private_key_b64,
+        public_key_b64,
+    )
+
+    key = env_str("BADGE_SIGNING_KEY")
+    key_id = env_int("BADGE_SIGNING_KEY_ID", 1)
+    if not key:
+        if PRODUCTION:
+            raise ImproperlyConfigured(
+                "BADGE_SIGNING_KEY is required in production (python -m accreditation.badges)"
+            )
+        path = VAR_DIR / "badge_signing_key"
+        if not path.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            path.write_text(private_key_b64(generate_keypair()[0]))
+            path.chmod(0o600)
+        key = path.read_text().strip()
+    public = {key_id: public_key_b64(load_private_key(key).public_key())}
+    for item in env_list("BADGE_PUBLIC_KEYS"):
+        try:
+            kid, b64 = item.split(":", 1)
+            public[int(kid)] = b64
+        except ValueError:
+            raise ImproperlyConfigured(
+                "BADGE_PUBLIC_KEYS must look like 1:base64,2:base64"
+            ) from None
+    return key, key_id, public
+
+
+BADGE_SIGNING_KEY, BADGE_SIGNING_KEY_ID, BADGE_PUBLIC_KEYS = _badge_keys()
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required in production")
@@ -149,6 +187,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {"task": "accreditation.dispatch_outbox", "schedule": 60.0},
     "purge-pending-uploads": {"task": "accreditation.purge_pending_uploads", "schedule": 3600.0},
     "sweep-stuck-checks": {"task": "accreditation.sweep_checks", "schedule": 300.0},
+    "purge-print-batches": {"task": "accreditation.purge_print_batches", "schedule": 3600.0},
 }
 
 # --- Auth ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from events.models import Event, Session
+from events.models import Checkpoint, Event, Session
 
 
 class SessionInline(admin.TabularInline):
@@ -76,3 +76,10 @@ class SessionAdmin(admin.ModelAdmin):
     list_display = ("title", "event", "kind", "starts_at", "ends_at", "media_access")
     list_filter = ("event", "kind", "media_access")
     list_select_related = ("event",)
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(admin.ModelAdmin):
+    list_display = ("name", "event")
+    list_filter = ("event",)
+    filter_horizontal = ("sessions",)

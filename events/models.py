@@ -62,6 +62,17 @@ class Event(models.Model):
     security_vetting_required = models.BooleanField(_("security vetting required"), default=False)
     badge_collection_info = models.TextField(_("where and when to collect badges"), blank=True)
     colour = models.CharField(_("badge colour"), max_length=7, default="#0B3D91")
+
+    class BadgeFormat(models.TextChoices):
+        CR80 = "cr80", _("CR80 card (85.6 × 54 mm), for card printers")
+        A6 = "a6", _("A6 lanyard badge")
+
+    badge_format = models.CharField(
+        _("badge format"), max_length=8, choices=BadgeFormat.choices, default=BadgeFormat.CR80
+    )
+    doors_open_minutes = models.PositiveIntegerField(
+        _("doors open (minutes before a session)"), default=60
+    )
     consent_text = models.TextField(
         _("consent text"),
         help_text=_(
@@ -191,3 +202,28 @@ class Session(models.Model):
     @property
     def announced(self) -> bool:
         return self.starts_at is not None
+
+
+class Checkpoint(models.Model):
+    """An entrance where gate agents scan badges; it serves one or more sessions."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="checkpoints", verbose_name=_("event")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    sessions = models.ManyToManyField(
+        Session, related_name="checkpoints", verbose_name=_("sessions served")
+    )
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        ordering = ["event", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "name"], name="checkpoint_name_unique_per_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -56,7 +56,7 @@ def test_approval_grants_only_open_sessions_and_emails_the_journalist(
     with django_capture_on_commit_callbacks(execute=True):
         review.request_approve(request=req, actor=reviewer)
     req.refresh_from_db()
-    assert req.status == Status.APPROVED
+    assert req.status == Status.BADGE_ISSUED  # approved, then the badge was issued after commit
     assert sorted(req.sessions_granted.values_list("kind", flat=True)) == ["closing", "opening"]
     entry = AuditEntry.objects.get(request=req, action="accreditation.approved")
     assert entry.actor == reviewer and entry.from_status == "in_review"

@@ -1,0 +1,268 @@
+"""Badges: issued after approval, printed in batches at the venue, handed over at the desk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accreditation import outbox, review
+from accreditation.badges.render import BadgeData, render_badges
+from accreditation.badges.signing import BadgeClaims, load_private_key, sign_claims
+from accreditation.errors import ServiceError
+from accreditation.models import AccreditationRequest, Badge, Document, PrintBatch, Status
+from accreditation.storage import private_storage, random_name
+from accreditation.workflow import audit, transition
+
+log = logging.getLogger(__name__)
+ISSUE_TASK = "accreditation.issue_badge"
+RENDER_TASK = "accreditation.render_print_batch"
+review.APPROVAL_HOOKS.append((ISSUE_TASK, {}))
+
+LAYOUTS = {"cr80": "cr80", "a6": "a6", "a4_cr80": "a4_cr80"}
+
+
+@lru_cache(maxsize=4)
+def _private_key(text: str):
+    return load_private_key(text)
+
+
+def _sign(badge: Badge) -> str:
+    claims = BadgeClaims(
+        badge_id=badge.pk,
+        version=badge.version,
+        event_id=badge.event_id,
+        session_ids=tuple(sorted(badge.sessions.values_list("pk", flat=True))),
+        key_id=settings.BADGE_SIGNING_KEY_ID,
+    )
+    return sign_claims(claims, _private_key(settings.BADGE_SIGNING_KEY))
+
+
+def badge_issue(*, request_id: int) -> Badge | None:
+    """Issue the badge of an approved request. Idempotent: a retry or a second run finds the
+    badge the first one made (the request has at most one, by a unique constraint)."""
+    req = AccreditationRequest.objects.select_related("event").get(pk=request_id)
+    existing = Badge.objects.filter(request=req).first()
+    if existing is not None or req.status != Status.APPROVED:
+        return existing
+    try:
+        with transaction.atomic():
+            badge = Badge.objects.create(
+                request=req, event=req.event, key_id=settings.BADGE_SIGNING_KEY_ID, qr_text=""
+            )
+            badge.sessions.set(req.sessions_granted.all())
+            badge.qr_text = _sign(badge)
+            badge.save(update_fields=["qr_text"])
+            locked = AccreditationRequest.objects.select_for_update().get(pk=req.pk)
+            transition(
+                locked,
+                to=Status.BADGE_ISSUED,
+                actor_label="presspass-badges",
+                data={"badge": badge.pk},
+            )
+    except IntegrityError:  # another worker issued it at the same moment
+        return Badge.objects.get(request=req)
+    return badge
+
+
+def badge_reissue(*, badge: Badge, actor, reason: str) -> Badge:
+    """A lost or damaged badge: a new version; the old one is refused at every gate at once."""
+    if not actor.has_perm("accreditation.print_badge"):
+        raise ServiceError("forbidden", _("Your role does not allow this action."))
+    if not reason.strip():
+        raise ServiceError("reason_required", _("Say why the badge is reissued."), field="reason")
+    with transaction.atomic():
+        badge = Badge.objects.select_for_update().select_related("request").get(pk=badge.pk)
+        if badge.request.status not in (Status.PRINTED, Status.COLLECTED, Status.BADGE_ISSUED):
+            raise ServiceError("not_active", _("This badge's accreditation is not active."))
+        badge.version += 1
+        badge.printed_at = None
+        badge.collected_at = None
+        badge.collected_by = None
+        badge.qr_text = _sign(badge)
+        badge.save(
+            update_fields=["version", "printed_at", "collected_at", "collected_by", "qr_text"]
+        )
+        if badge.request.status != Status.BADGE_ISSUED:
+            transition(
+                badge.request,
+                to=Status.BADGE_ISSUED,
+                actor=actor,
+                reason=reason,
+                action="badge.reissued",
+                data={"badge": badge.pk, "version": badge.version},
+            )
+        else:
+            audit(
+                action="badge.reissued",
+                request=badge.request,
+                actor=actor,
+                reason=reason,
+                data={"badge": badge.pk, "version": badge.version},
+            )
+    return badge
+
+
+def badge_handover(*, badge: Badge, actor, identity_checked: bool) -> None:
+    """The desk hands the printed badge to its holder, after checking their identity document."""
+    if not actor.has_perm("accreditation.print_badge"):
+        raise ServiceError("forbidden", _("Your role does not allow this action."))
+    if not identity_checked:
+        raise ServiceError(
+            "identity_not_checked",
+            _("Check the holder's identity document first."),
+            field="identity_checked",
+        )
+    with transaction.atomic():
+        badge = Badge.objects.select_for_update().select_related("request").get(pk=badge.pk)
+        if badge.request.status == Status.COLLECTED:
+            raise ServiceError("already_collected", _("This badge was already handed over."))
+        if badge.request.status != Status.PRINTED:
+            raise ServiceError("not_printed", _("This badge is not printed yet."))
+        badge.collected_at = timezone.now()
+        badge.collected_by = actor
+        badge.save(update_fields=["collected_at", "collected_by"])
+        transition(
+            badge.request,
+            to=Status.COLLECTED,
+            actor=actor,
+            data={"badge": badge.pk, "version": badge.version},
+        )
+
+
+# --- Printing -------------------------------------------------------------------------------
+
+
+def batch_create(
+    *, event, badges, actor, layout: str | None = None, reprint_reason: str = ""
+) -> PrintBatch:
+    if not actor.has_perm("accreditation.print_badge"):
+        raise ServiceError("forbidden", _("Your role does not allow this action."))
+    layout = layout or event.badge_format
+    if layout not in LAYOUTS:
+        raise ServiceError("layout", _("Unknown badge layout."))
+    badges = list(badges)
+    if not badges:
+        raise ServiceError("empty", _("Select at least one badge."))
+    reprint = any(b.print_count for b in badges)
+    if reprint and not reprint_reason.strip():
+        raise ServiceError(
+            "reason_required", _("A reprint needs a reason."), field="reprint_reason"
+        )
+    with transaction.atomic():
+        batch = PrintBatch.objects.create(
+            event=event,
+            layout=layout,
+            created_by=actor,
+            total=len(badges),
+            reprint_reason=reprint_reason.strip(),
+        )
+        batch.badges.set(badges)
+        audit(
+            action="badge.batch_queued",
+            actor=actor,
+            reason=reprint_reason,
+            data={"batch": batch.pk, "badges": [b.pk for b in badges], "reprint": reprint},
+        )
+        outbox.enqueue(RENDER_TASK, batch_id=batch.pk)
+    return batch
+
+
+def _badge_data(badge: Badge, language: str) -> BadgeData:
+    req = badge.request
+    photo = Document.objects.filter(
+        request=req, kind=Document.Kind.PHOTO, superseded_at__isnull=True
+    ).first()
+    storage = private_storage()
+    name = (photo.derived or {}).get("badge") or photo.file.name
+    with storage.open(name, "rb") as handle:
+        photo_jpeg = handle.read()
+    with translation.override(language):
+        return BadgeData(
+            event_name=badge.event.name,
+            event_colour=badge.event.colour,
+            accent_colour="#FFFFFF",
+            photo_jpeg=photo_jpeg,
+            given_names=req.given_names,
+            family_names=req.family_names,
+            name_arabic=req.name_arabic,
+            outlet=req.outlet_name,
+            country=str(req.outlet_country.name),
+            role=str(req.get_role_display()),
+            sessions=[(s.display_title(language), s.colour) for s in badge.sessions.all()],
+            badge_number=f"{badge.number}" + (f" · v{badge.version}" if badge.version > 1 else ""),
+            qr_text=badge.qr_text,
+            footer=_("MEDIA"),
+        )
+
+
+def batch_render(*, batch_id: int) -> PrintBatch | None:
+    """Render a batch as one PDF (streamed page by page), then mark its badges printed.
+    Idempotent: a finished batch is left alone; a crashed one is rendered again from scratch."""
+    claimed = PrintBatch.objects.filter(
+        pk=batch_id, state__in=[PrintBatch.State.QUEUED, PrintBatch.State.RENDERING]
+    ).update(state=PrintBatch.State.RENDERING, done=0)
+    if not claimed:
+        return None
+    batch = PrintBatch.objects.select_related("event").get(pk=batch_id)
+    language = batch.event.languages[0] if batch.event.languages else settings.LANGUAGE_CODE
+    badges = (
+        batch.badges.select_related("request", "event")
+        .prefetch_related("sessions")
+        .order_by("request__family_names", "pk")
+    )
+
+    def data():
+        for n, badge in enumerate(badges.iterator(chunk_size=200), start=1):
+            yield _badge_data(badge, language)
+            if n % 25 == 0:
+                PrintBatch.objects.filter(pk=batch_id).update(done=n)
+
+    try:
+        with tempfile.TemporaryFile() as spool:
+            render_badges(data(), spool, layout=batch.layout)
+            spool.seek(0)
+            name = private_storage().save(random_name("batches", "pdf"), File(spool))
+    except Exception as exc:
+        PrintBatch.objects.filter(pk=batch_id).update(
+            state=PrintBatch.State.FAILED, error=str(exc)[:2000]
+        )
+        raise
+    now = timezone.now()
+    with transaction.atomic():
+        PrintBatch.objects.filter(pk=batch_id).update(
+            state=PrintBatch.State.DONE, done=batch.total, file=name
+        )
+        ids = list(batch.badges.values_list("pk", flat=True))
+        Badge.objects.filter(pk__in=ids).update(printed_at=now, print_count=F("print_count") + 1)
+        for req in AccreditationRequest.objects.select_for_update().filter(
+            badge__pk__in=ids, status=Status.BADGE_ISSUED
+        ):
+            transition(
+                req,
+                to=Status.PRINTED,
+                actor=batch.created_by,
+                data={"batch": batch_id},
+                reason=batch.reprint_reason,
+            )
+    return PrintBatch.objects.get(pk=batch_id)
+
+
+def batch_purge(*, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
+    """Badge PDFs are copies of badges: delete them once printed (Celery beat)."""
+    count = 0
+    for batch in PrintBatch.objects.filter(created_at__lt=timezone.now() - older_than).exclude(
+        file=""
+    ):
+        private_storage().delete(batch.file.name)
+        PrintBatch.objects.filter(pk=batch.pk).update(file="")
+        count += 1
+    return count

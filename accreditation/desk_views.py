@@ -1,0 +1,204 @@
+"""The badge desk at the venue: print queue, print batches, handover, reprint and reissue."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from accreditation import badging
+from accreditation.errors import ServiceError
+from accreditation.models import Badge, Document, PrintBatch, Status
+from accreditation.ratelimit import client_ip
+from accreditation.workflow import audit
+from events.models import Event
+
+
+def desk_required(view):
+    @staff_member_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.has_perm("accreditation.print_badge"):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _event(request) -> Event:
+    event_id = request.GET.get("event") or request.POST.get("event")
+    events = Event.objects.order_by("-starts_on")
+    if event_id and event_id.isdigit():
+        return get_object_or_404(Event, pk=event_id)
+    event = events.first()
+    if event is None:
+        raise Http404(_("No event."))
+    return event
+
+
+@desk_required
+def print_queue(request):
+    event = _event(request)
+    badges = (
+        Badge.objects.filter(event=event, request__status=Status.BADGE_ISSUED)
+        .select_related("request")
+        .order_by("request__family_names", "pk")
+    )
+    country = request.GET.get("country", "")
+    outlet = request.GET.get("outlet", "").strip()
+    initial = request.GET.get("initial", "").strip()[:1]
+    if country:
+        badges = badges.filter(request__outlet_country=country)
+    if outlet:
+        badges = badges.filter(request__outlet_name__icontains=outlet)
+    if initial:
+        badges = badges.filter(request__family_names__istartswith=initial)
+    if request.method == "POST":
+        chosen = (
+            badges
+            if request.POST.get("all")
+            else badges.filter(pk__in=request.POST.getlist("badge"))
+        )
+        try:
+            batch = badging.batch_create(
+                event=event,
+                badges=chosen,
+                actor=request.user,
+                layout=request.POST.get("layout") or None,
+            )
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            return redirect("desk:batch", pk=batch.pk)
+    present = (
+        Badge.objects.filter(event=event, request__status=Status.BADGE_ISSUED)
+        .order_by()
+        .values_list("request__outlet_country", flat=True)
+        .distinct()
+    )
+    return render(
+        request,
+        "desk/print_queue.html",
+        {
+            "event": event,
+            "events": Event.objects.order_by("-starts_on"),
+            "badges": badges[:500],
+            "count": badges.count(),
+            "countries": sorted(((c, countries.name(c)) for c in present), key=lambda i: str(i[1])),
+            "filters": {"country": country, "outlet": outlet, "initial": initial},
+            "layouts": [
+                ("", _("Event's format")),
+                ("cr80", _("One card per page (card printer)")),
+                ("a4_cr80", _("Cards on A4 with crop marks")),
+                ("a6", _("A6 lanyard")),
+            ],
+            "batches": PrintBatch.objects.filter(event=event)[:10],
+        },
+    )
+
+
+@desk_required
+def batch_detail(request, pk: int):
+    batch = get_object_or_404(PrintBatch.objects.select_related("event"), pk=pk)
+    return render(
+        request,
+        "desk/batch.html",
+        {"batch": batch, "refresh": batch.state in ("queued", "rendering")},
+    )
+
+
+@desk_required
+def batch_file(request, pk: int):
+    batch = get_object_or_404(PrintBatch, pk=pk, state=PrintBatch.State.DONE)
+    if not batch.file:
+        raise Http404(_("This batch's file was deleted after printing."))
+    audit(
+        action="badge.batch_downloaded",
+        actor=request.user,
+        data={"batch": batch.pk},
+        ip_address=client_ip(request),
+    )
+    response = FileResponse(
+        batch.file.storage.open(batch.file.name, "rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"badges-{batch.pk}.pdf",
+    )
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@desk_required
+def handover(request):
+    query = request.GET.get("q", "").strip()
+    results = []
+    if query:
+        results = (
+            Badge.objects.select_related("request", "event")
+            .filter(
+                Q(request__reference__iexact=query)
+                | Q(request__family_names__icontains=query)
+                | Q(request__given_names__icontains=query)
+                | Q(request__email__iexact=query)
+            )
+            .order_by("request__family_names")[:50]
+        )
+    return render(request, "desk/handover.html", {"query": query, "results": results})
+
+
+@desk_required
+def badge_detail(request, pk: int):
+    badge = get_object_or_404(Badge.objects.select_related("request", "event"), pk=pk)
+    req = badge.request
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "handover":
+                badging.badge_handover(
+                    badge=badge,
+                    actor=request.user,
+                    identity_checked=bool(request.POST.get("identity_checked")),
+                )
+                messages.success(request, _("Badge handed over."))
+            elif action == "reprint":
+                batch = badging.batch_create(
+                    event=badge.event,
+                    badges=[badge],
+                    actor=request.user,
+                    reprint_reason=request.POST.get("reason", ""),
+                )
+                return redirect("desk:batch", pk=batch.pk)
+            elif action == "reissue":
+                badge = badging.badge_reissue(
+                    badge=badge, actor=request.user, reason=request.POST.get("reason", "")
+                )
+                batch = badging.batch_create(
+                    event=badge.event,
+                    badges=[badge],
+                    actor=request.user,
+                    reprint_reason=request.POST.get("reason", ""),
+                )
+                messages.success(
+                    request,
+                    _("The old badge no longer opens any gate. The new one is being printed."),
+                )
+                return redirect("desk:batch", pk=batch.pk)
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("desk:badge", pk=badge.pk)
+    photo = Document.objects.filter(
+        request=req, kind=Document.Kind.PHOTO, superseded_at__isnull=True
+    ).first()
+    return render(
+        request,
+        "desk/badge.html",
+        {"badge": badge, "req": req, "photo": photo, "can_hand_over": req.status == Status.PRINTED},
+    )
