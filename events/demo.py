@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from events.models import Event, Session
+from events.models import Checkpoint, Event, Session
 
 MARRAKECH = zoneinfo.ZoneInfo("Africa/Casablanca")
 GLASGOW = zoneinfo.ZoneInfo("Europe/London")
@@ -135,8 +135,18 @@ def seed_ga93(*, keep_published_dates: bool = False, today: dt.date | None = Non
                 colour="#8B1A1A",
             ),
         ]
+        made = {}
         for values in sessions:
-            Session.objects.update_or_create(event=event, kind=values.pop("kind"), defaults=values)
+            kind = values.pop("kind")
+            made[kind], _ = Session.objects.update_or_create(
+                event=event, kind=kind, defaults=values
+            )
+        main, _ = Checkpoint.objects.get_or_create(event=event, name="Main hall entrance")
+        main.sessions.set(
+            [made[Session.Kind.OPENING], made[Session.Kind.CLOSING], made[Session.Kind.PLENARY]]
+        )
+        press, _ = Checkpoint.objects.get_or_create(event=event, name="Press centre")
+        press.sessions.set([made[Session.Kind.PRESS_CONFERENCE]])
     return Seeded(event=event, shift_days=shift)
 
 
@@ -171,3 +181,40 @@ def seed_ga92() -> Event:
         ),
     )
     return event
+
+
+REJECTION_REASONS = [
+    (
+        "Outlet not confirmed",
+        "We could not confirm that you work for the outlet named in your request.",
+        "Nous n'avons pas pu confirmer que vous travaillez pour le média indiqué dans votre demande.",
+        "No hemos podido confirmar que trabaja para el medio indicado en su solicitud.",
+        "لم نتمكن من التأكد من أنكم تعملون لدى وسيلة الإعلام المذكورة في طلبكم.",
+    ),
+    (
+        "Documents not valid",
+        "The documents you sent do not meet the requirements (identity document valid until the end "
+        "of the event, press card or mission letter).",
+        "Les documents envoyés ne remplissent pas les conditions (pièce d'identité valable jusqu'à la fin "
+        "de l'événement, carte de presse ou lettre de mission).",
+        "Los documentos enviados no cumplen los requisitos (documento de identidad válido hasta el final "
+        "del evento, carné de prensa o carta de asignación).",
+        "الوثائق المرسلة لا تستوفي الشروط (وثيقة هوية سارية حتى نهاية الحدث، بطاقة صحفية أو رسالة تكليف).",
+    ),
+    (
+        "Capacity reached",
+        "The number of places for the media is limited and has been reached.",
+        "Le nombre de places réservées aux médias est limité et a été atteint.",
+        "El número de plazas para los medios es limitado y se ha alcanzado.",
+        "عدد الأماكن المخصصة لوسائل الإعلام محدود وقد تم بلوغه.",
+    ),
+]
+
+
+def seed_rejection_reasons() -> None:
+    from accreditation.models import RejectionReason
+
+    for title, en, fr, es, ar in REJECTION_REASONS:
+        RejectionReason.objects.update_or_create(
+            title=title, defaults={"text_en": en, "text_fr": fr, "text_es": es, "text_ar": ar}
+        )

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from events.demo import seed_ga92, seed_ga93
+from events.demo import seed_ga92, seed_ga93, seed_rejection_reasons
 
 
 class Command(BaseCommand):
@@ -27,6 +27,7 @@ class Command(BaseCommand):
             raise CommandError("The demo data and its staff login are for development only.")
         seeded = seed_ga93(keep_published_dates=options["published_dates"])
         seed_ga92()
+        seed_rejection_reasons()
         event = seeded.event
         with translation.override("en"), timezone.override(event.tz):
             span = f"{formats.date_format(event.starts_on, 'l j F Y')} – {formats.date_format(event.ends_on, 'l j F Y')}"
@@ -68,4 +69,19 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Staff login:  {username} / {password}   (new password at every run)"
                 )
+            )
+            from django.contrib.auth.models import Group
+
+            for role_user, role in (
+                ("reviewer", "Reviewer"),
+                ("desk", "Badge desk"),
+                ("gate", "Gate agent"),
+            ):
+                member, _ = get_user_model().objects.get_or_create(username=role_user)
+                member.is_staff = True
+                member.set_password(password)
+                member.save()
+                member.groups.set([Group.objects.get(name=role)])
+            self.stdout.write(
+                f"Role logins, same password: reviewer (admin), desk ({base}/desk/), gate (gate agent)"
             )
