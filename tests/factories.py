@@ -146,6 +146,10 @@ def make_user(username: str, role: str | None = None, **extra):
         username, password="correct horse battery", is_staff=role is not None, **extra
     )
     if role:
+        if not Group.objects.filter(name=role).exists():  # a transactional test flushed them
+            from accreditation.roles import sync_roles
+
+            sync_roles()
         user.groups.add(Group.objects.get(name=role))
     return user
 
