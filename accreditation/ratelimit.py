@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+log = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str:
@@ -23,12 +26,17 @@ def client_ip(request) -> str:
 def hit(key: str, *, limit: int, window: int = 3600) -> bool:
     """Count one hit; False once the limit for the current window is exceeded."""
     bucket = f"rl:{key}:{int(time.time() // window)}"
-    cache.add(bucket, 0, timeout=window + 60)
     try:
-        count = cache.incr(bucket)
-    except ValueError:  # evicted between add and incr
-        cache.set(bucket, 1, timeout=window + 60)
-        count = 1
+        cache.add(bucket, 0, timeout=window + 60)
+        try:
+            count = cache.incr(bucket)
+        except ValueError:  # evicted between add and incr
+            cache.set(bucket, 1, timeout=window + 60)
+            count = 1
+    except Exception as exc:  # noqa: BLE001 - the cache (Redis) is down
+        # Fail open: a journalist must not lose a submission because Redis is restarting.
+        log.warning("rate limit not applied, cache unavailable: %s", exc)
+        return True
     return count <= limit
 
 

@@ -13,7 +13,10 @@ from tests.factories import application_data, application_files
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(not REDIS_URL, reason="needs Redis (TEST_REDIS_URL, set by scripts/run_tests.py when Redis answers)"),
+    pytest.mark.skipif(
+        not REDIS_URL,
+        reason="needs Redis (TEST_REDIS_URL, set by scripts/run_tests.py when Redis answers)",
+    ),
 ]
 
 
@@ -39,15 +42,22 @@ def broker():
     app.conf.task_always_eager = saved[1]
 
 
-def test_a_submission_accepted_while_redis_is_down_is_dispatched_when_it_is_back(client, event, broker, django_capture_on_commit_callbacks):
+def test_a_submission_accepted_while_redis_is_down_is_dispatched_when_it_is_back(
+    client, event, broker, django_capture_on_commit_callbacks
+):
     use_broker("redis://127.0.0.1:1/0")  # nothing listens there: the broker is "down"
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("accreditation:apply", args=[event.slug]), {**application_data(event), **application_files()})
+        response = client.post(
+            reverse("accreditation:apply", args=[event.slug]),
+            {**application_data(event), **application_files()},
+        )
     assert response.status_code == 302  # the journalist is not made to pay for our broker
     req = AccreditationRequest.objects.get()
     pending = OutboxTask.objects.filter(dispatched_at__isnull=True)
     assert sorted(pending.values_list("task_name", flat=True)) == [
-        "accreditation.run_checks", "accreditation.send_contact_notice", "accreditation.send_request_email",
+        "accreditation.run_checks",
+        "accreditation.send_contact_notice",
+        "accreditation.send_request_email",
     ]
     assert all(row.last_error for row in pending)
     assert req.status == "submitted"

@@ -1,0 +1,147 @@
+"""End to end on real processes: gunicorn, a Celery worker, Redis and the test database.
+
+A journalist submits over HTTP with real files, the worker checks them, a reviewer approves in
+the admin, the worker issues the badge, the desk prints and hands it over, and the QR verifies.
+A second test stops Redis during a submission and shows nothing is lost once it is back.
+"""
+
+import shutil
+
+import pytest
+from django.conf import settings
+
+from accreditation.models import AccreditationRequest, Badge, OutboxTask, PrintBatch, Status
+from tests.factories import (
+    application_data,
+    image_bytes,
+    make_event,
+    make_user,
+    pdf_bytes,
+    portrait_bytes,
+)
+from tests.integration.stack import Browser, Redis, Stack, reference_from, wait_for
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not shutil.which("redis-server"), reason="needs redis-server to start a private broker"
+    ),
+]
+
+
+def database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(autouse=True)
+def _server_hashers(settings):
+    """Users made here sign in to a server with the default password hashers."""
+    from django.conf import global_settings
+
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = Redis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stack(tmp_path, redis_server):
+    running = Stack(workdir=tmp_path, database_url=database_url(), redis=redis_server)
+    running.start()
+    yield running
+    running.stop()
+
+
+FILES = {
+    "identity": ("passport.pdf", pdf_bytes("Passport"), "application/pdf"),
+    "press_card": ("card.jpg", image_bytes(), "image/jpeg"),
+}
+
+
+def submit(stack, event, email: str) -> str:
+    journalist = Browser(stack.base)
+    journalist.get(f"/events/{event.slug}/apply/")
+    data = application_data(event, email=email)
+    files = {**FILES, "photo": ("me.jpg", portrait_bytes(), "image/jpeg")}
+    status, headers, body = journalist.post(f"/events/{event.slug}/apply/", data, files)
+    assert status == 302, body[:2000]
+    return reference_from(journalist.get(headers["Location"])[2])
+
+
+def test_from_submission_to_a_badge_in_hand(stack):
+    event = make_event(slug="e2e")
+    reference = submit(stack, event, "amina@example.com")
+    req = wait_for(
+        lambda: AccreditationRequest.objects.filter(
+            reference=reference, status=Status.IN_REVIEW
+        ).first(),
+        timeout=60,
+        what="the worker's document checks",
+    )
+    assert req.check_results.exists()
+
+    make_user("reviewer", "Reviewer")
+    reviewer = Browser(stack.base)
+    reviewer.login("reviewer", "correct horse battery")
+    reviewer.get(f"/admin/accreditation/accreditationrequest/{req.pk}/change/")
+    opening = event.sessions.get(kind="opening")
+    status, _h, _b = reviewer.post(
+        f"/admin/accreditation/accreditationrequest/{req.pk}/decide/approve/",
+        {"sessions": [opening.pk], "note": ""},
+    )
+    assert status == 302
+    badge = wait_for(
+        lambda: Badge.objects.filter(request=req).first(),
+        timeout=60,
+        what="the badge from the worker",
+    )
+
+    make_user("desk", "Badge desk")
+    desk = Browser(stack.base)
+    desk.login("desk", "correct horse battery")
+    desk.get("/desk/")
+    status, headers, _b = desk.post("/desk/", {"event": event.pk, "all": "1", "layout": "cr80"})
+    assert status == 302
+    batch = wait_for(
+        lambda: PrintBatch.objects.filter(state="done").first(), timeout=60, what="the print batch"
+    )
+    status, headers, pdf = desk.request("GET", f"/desk/batches/{batch.pk}/pdf/")
+    assert status == 200 and headers["Content-Type"] == "application/pdf"
+    desk.get(f"/desk/badges/{badge.pk}/")
+    desk.post(f"/desk/badges/{badge.pk}/", {"action": "handover", "identity_checked": "1"})
+    assert AccreditationRequest.objects.get(pk=req.pk).status == Status.COLLECTED
+
+    mail = "".join(p.read_text() for p in (stack.workdir / "var" / "mail").glob("*"))
+    assert reference in mail and "approved" in mail.lower()
+    from accreditation.badges.signing import load_private_key, verify_code
+
+    key = load_private_key((stack.workdir / "var" / "badge_signing_key").read_text())
+    claims = verify_code(Badge.objects.get(pk=badge.pk).qr_text, {1: key.public_key()})
+    assert claims.session_ids == (opening.pk,)
+
+
+def test_a_submission_made_while_redis_is_down_is_processed_once_it_is_back(stack, redis_server):
+    event = make_event(slug="e2e-down")
+    redis_server.stop()
+    reference = submit(stack, event, "during-outage@example.com")  # accepted all the same
+    req = AccreditationRequest.objects.get(reference=reference)
+    assert req.status == Status.SUBMITTED
+    assert OutboxTask.objects.filter(dispatched_at__isnull=True).count() == 3
+
+    redis_server.start()  # same port: the worker reconnects by itself
+    stack.manage("drain_outbox")  # what beat does every minute
+    wait_for(
+        lambda: AccreditationRequest.objects.get(pk=req.pk).status == Status.IN_REVIEW,
+        timeout=90,
+        what="the checks after Redis came back",
+    )
+    assert not OutboxTask.objects.filter(dispatched_at__isnull=True).exists()
+    assert OutboxTask.objects.filter(completed_at__isnull=False).count() == 3
