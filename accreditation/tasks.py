@@ -111,3 +111,10 @@ def purge_print_batches() -> int:
     from accreditation.badging import batch_purge
 
     return batch_purge()
+
+
+@shared_task(name="accreditation.retention_purge")
+def retention_purge() -> dict:
+    from accreditation.retention import retention_purge as purge
+
+    return purge()

@@ -188,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-pending-uploads": {"task": "accreditation.purge_pending_uploads", "schedule": 3600.0},
     "sweep-stuck-checks": {"task": "accreditation.sweep_checks", "schedule": 300.0},
     "purge-print-batches": {"task": "accreditation.purge_print_batches", "schedule": 3600.0},
+    "retention-purge": {"task": "accreditation.retention_purge", "schedule": 86400.0},
 }
 
 # --- Auth ----------------------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""Personal data are deleted when an event's retention period ends (law 09-08: limited retention)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from accreditation.models import (
+    AccreditationRequest,
+    Badge,
+    Document,
+    PendingUpload,
+    PrintBatch,
+    Scan,
+)
+from accreditation.storage import private_storage
+from accreditation.workflow import audit
+from events.models import Event
+
+log = logging.getLogger(__name__)
+
+
+def events_due(today: dt.date | None = None):
+    today = today or timezone.localdate()
+    return [
+        e for e in Event.objects.all() if e.ends_on + dt.timedelta(days=e.retention_days) < today
+    ]
+
+
+def retention_purge(*, today: dt.date | None = None) -> dict[str, int]:
+    """Delete the requests, documents, badges and scans of every event past its retention period.
+    Files are removed after the rows are gone (a crash leaves files, never rows without files)."""
+    totals = {"requests": 0, "files": 0}
+    for event in events_due(today):
+        names: list[str] = []
+        for file, derived in Document.objects.filter(request__event=event).values_list(
+            "file", "derived"
+        ):
+            names.append(file)
+            names.extend((derived or {}).values())
+        names.extend(
+            n for n in PrintBatch.objects.filter(event=event).values_list("file", flat=True) if n
+        )
+        with transaction.atomic():
+            Scan.objects.filter(checkpoint__event=event).delete()
+            PrintBatch.objects.filter(event=event).delete()
+            Badge.objects.filter(event=event).delete()
+            count = AccreditationRequest.objects.filter(event=event).count()
+            AccreditationRequest.objects.filter(event=event).delete()
+            audit(
+                action="retention.purged",
+                actor_label="presspass-retention",
+                data={"event": event.pk, "requests": count, "files": len(names)},
+            )
+        for name in names:
+            private_storage().delete(name)
+        totals["requests"] += count
+        totals["files"] += len(names)
+    for pending in PendingUpload.objects.filter(
+        created_at__lt=timezone.now() - dt.timedelta(days=1)
+    ):
+        private_storage().delete(pending.file.name)
+        pending.delete()
+    return totals
