@@ -11,6 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -67,12 +71,32 @@ def _check_document(
     document: Document, req: AccreditationRequest
 ) -> tuple[list[Result], dict, str]:
     """Run the checks of one document; returns results, derived files and perceptual hash."""
-    storage = private_storage()
     results: list[Result] = []
     derived: dict[str, str] = {}
+    with local_copy(document.file.name) as path:
+        return _check_file(document, req, path, results, derived)
+
+
+@contextmanager
+def local_copy(name: str):
+    """A local path to a private file: the file itself on a local disk, or a temporary copy when
+    the storage is remote (S3-compatible), removed afterwards."""
+    storage = private_storage()
+    try:
+        yield storage.path(name)
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.NamedTemporaryFile(suffix=os.path.splitext(name)[1]) as copy:
+        with storage.open(name, "rb") as remote:
+            shutil.copyfileobj(remote, copy, 1024 * 1024)
+        copy.flush()
+        yield copy.name
+
+
+def _check_file(document, req, path, results, derived) -> tuple[list[Result], dict, str]:
     phash = ""
-    path = storage.path(document.file.name)
-    with storage.open(document.file.name, "rb") as handle:
+    with open(path, "rb") as handle:
         detected = sniff(handle)
     allowed = services.ALLOWED_TYPES[document.kind]
     if detected not in allowed:

@@ -35,6 +35,27 @@ def private_storage():
     return _private
 
 
+try:
+    from storages.backends.s3 import S3Storage
+except ImportError:  # pragma: no cover - django-storages is a locked dependency
+    S3Storage = None
+
+
+if S3Storage is not None:
+
+    @deconstructible
+    class PrivateS3Storage(S3Storage):
+        """Private documents in an S3-compatible bucket shared by every node: private ACL, no URL."""
+
+        default_acl = "private"
+        file_overwrite = False
+
+        def url(self, name, *args, **kwargs):
+            raise NotImplementedError(
+                "Private files have no URL; serve them through a checked view."
+            )
+
+
 def random_name(folder: str, extension: str) -> str:
     """A storage name that reveals nothing and cannot be guessed."""
     token = secrets.token_hex(16)

@@ -249,6 +249,19 @@ STORAGES = {
         "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT)},
     },
 }
+if env_str("PRIVATE_STORAGE_S3_BUCKET"):
+    # Several machines: an S3-compatible bucket (MinIO, Ceph, AWS…) instead of a shared folder.
+    STORAGES["private"] = {
+        "BACKEND": "accreditation.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("PRIVATE_STORAGE_S3_BUCKET"),
+            "endpoint_url": env_str("PRIVATE_STORAGE_S3_ENDPOINT") or None,
+            "region_name": env_str("PRIVATE_STORAGE_S3_REGION") or None,
+            "access_key": env_str("PRIVATE_STORAGE_S3_ACCESS_KEY") or None,
+            "secret_key": env_str("PRIVATE_STORAGE_S3_SECRET_KEY") or None,
+            "location": env_str("PRIVATE_STORAGE_S3_PREFIX", "presspass"),
+        },
+    }
 MEDIA_ROOT = VAR_DIR / "media"  # nothing personal is ever stored here
 
 # Uploads: size limits are enforced while streaming (accreditation.uploads), these bound the rest.
