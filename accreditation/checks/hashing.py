@@ -78,8 +78,8 @@ def _open_small(src: bytes | str | os.PathLike[str] | BinaryIO) -> Image.Image:
         src = io.BytesIO(src)
     with open_source(src) as fileobj:
         header = read_header(fileobj)
-        if header is None:
-            raise ValueError("not a JPEG or PNG picture")
+        if header is None or header.pixels == 0:
+            raise ValueError("not a readable JPEG or PNG picture")
         buffered = header.mime != filetypes.JPEG or header.progressive
         if header.pixels > (DEFAULT_MAX_BUFFERED_PIXELS if buffered else DEFAULT_MAX_PIXELS):
             raise ValueError(f"the picture declares {header.width}×{header.height} pixels")

@@ -217,21 +217,25 @@ def normalise_image(
 
 
 def read_header(fileobj: BinaryIO) -> ImageHeader | None:
-    """Dimensions from a JPEG's SOF segment or a PNG's IHDR chunk; None if neither is there."""
+    """Dimensions from a JPEG's SOF segment or a PNG's IHDR chunk.
+
+    None when the content is neither JPEG nor PNG; a header of 0×0 pixels when it starts
+    like one but its dimensions cannot be found (a damaged or cut-off file).
+    """
     mime = filetypes.sniff(fileobj)
+    if mime not in _PILLOW_FORMATS:
+        return None
     fileobj.seek(0)
     try:
         if mime == filetypes.PNG:
             head = fileobj.read(24)
             if len(head) < 24 or head[12:16] != b"IHDR":
-                return None
+                return ImageHeader(mime, 0, 0)
             width, height = struct.unpack(">II", head[16:24])
             return ImageHeader(mime, width, height)
-        if mime == filetypes.JPEG:
-            return _read_jpeg_header(fileobj)
+        return _read_jpeg_header(fileobj) or ImageHeader(mime, 0, 0)
     finally:
         fileobj.seek(0)
-    return None
 
 
 def _read_jpeg_header(fileobj: BinaryIO) -> ImageHeader | None:

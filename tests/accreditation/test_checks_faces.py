@@ -97,6 +97,19 @@ def test_a_12_megapixel_phone_photo_still_has_exactly_one_face(phone_photo):
     assert Image.open(io.BytesIO(report.badge_jpeg)).size == (600, 800)
 
 
+def test_a_face_a_sixth_of_the_picture_wide_is_still_found():
+    """Half-body distance in a 12 MP photo, close to the smallest face looked for (15 %)."""
+    picture = Image.new("RGB", (3000, 4000), (230, 230, 230))
+    side = 500 * 512 // corpus.ASTRONAUT_FACE[2]  # the astronaut scaled to a 500 px face
+    picture.paste(corpus.astronaut().resize((side, side)), ((3000 - side) // 2, 800))
+
+    report = check_portrait(picture)
+
+    assert report.faces_found == 1
+    assert report.face_box[2] == pytest.approx(500, rel=0.15)
+    assert outcomes(report)[faces.FACE_SIZE] is Outcome.PASS
+
+
 def test_the_same_photo_framed_differently_gives_alike_badge_hashes(portrait, phone_photo):
     """The badge crop is cut the same way around the face, so it identifies the photo."""
     head = check_portrait(portrait).badge_jpeg

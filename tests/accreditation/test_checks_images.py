@@ -272,6 +272,14 @@ def test_a_truncated_picture_is_not_decodable(tmp_path, kind):
     assert report.jpeg is None
 
 
+def test_a_jpeg_cut_off_before_its_frame_header_is_not_decodable(tmp_path):
+    upload = corpus.make_truncated(tmp_path / "stub.jpeg", kind="jpeg", keep=0.001)
+
+    report = normalise_image(upload)
+
+    assert outcomes(report) == {images.FORMAT: Outcome.PASS, images.DECODABLE: Outcome.FAIL}
+
+
 def test_a_pdf_is_not_a_picture(tmp_path):
     upload = corpus.make_pdf(tmp_path / "letter.jpg")
 
