@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accreditation import outbox, services
 from accreditation.checks import faces, hashing, identity, images, pdfs
@@ -67,26 +69,18 @@ def _store(document: Document, variant: str, data: bytes) -> str:
     return storage.save(name, ContentFile(data))
 
 
-def _check_document(
-    document: Document, req: AccreditationRequest
-) -> tuple[list[Result], dict, str]:
-    """Run the checks of one document; returns results, derived files and perceptual hash."""
-    results: list[Result] = []
-    derived: dict[str, str] = {}
-    with local_copy(document.file.name) as path:
-        return _check_file(document, req, path, results, derived)
-
-
 @contextmanager
 def local_copy(name: str):
     """A local path to a private file: the file itself on a local disk, or a temporary copy when
     the storage is remote (S3-compatible), removed afterwards."""
     storage = private_storage()
     try:
-        yield storage.path(name)
-        return
+        path = storage.path(name)
     except NotImplementedError:
-        pass
+        path = None
+    if path is not None:
+        yield path
+        return
     with tempfile.NamedTemporaryFile(suffix=os.path.splitext(name)[1]) as copy:
         with storage.open(name, "rb") as remote:
             shutil.copyfileobj(remote, copy, 1024 * 1024)
@@ -94,32 +88,69 @@ def local_copy(name: str):
         yield copy.name
 
 
-def _check_file(document, req, path, results, derived) -> tuple[list[Result], dict, str]:
+def _file_checks(document: Document) -> tuple[list[Result], dict, str]:
+    """The checks of one document's file: no database access, so the documents of a request are
+    checked in parallel threads (Pillow, OpenCV and PDFium release the GIL while they work)."""
+    results: list[Result] = []
+    derived: dict[str, str] = {}
     phash = ""
-    with open(path, "rb") as handle:
-        detected = sniff(handle)
-    allowed = services.ALLOWED_TYPES[document.kind]
-    if detected not in allowed:
+    with local_copy(document.file.name) as path:
+        with open(path, "rb") as handle:
+            detected = sniff(handle)
+        if detected not in services.ALLOWED_TYPES[document.kind]:
+            results.append(
+                Result(
+                    "file.type",
+                    Outcome.FAIL,
+                    _lazy("The file's content is not an allowed type."),
+                    str(detected),
+                )
+            )
+            return results, derived, phash
+        results.append(
+            Result("file.type", Outcome.PASS, _lazy("The file's type is allowed."), detected)
+        )
+        limit = settings.PRESSPASS_MAX_FILE_MB * 1024 * 1024
+        size_ok = document.size <= limit
         results.append(
             Result(
-                "file.type",
-                Outcome.FAIL,
-                _("The file's content is not an allowed type."),
-                str(detected),
+                "file.size",
+                Outcome.PASS if size_ok else Outcome.FAIL,
+                _lazy("File size."),
+                str(document.size),
             )
         )
-        return results, derived, phash
-    results.append(Result("file.type", Outcome.PASS, _("The file's type is allowed."), detected))
-    limit = settings.PRESSPASS_MAX_FILE_MB * 1024 * 1024
-    results.append(
-        Result(
-            "file.size",
-            Outcome.PASS if document.size <= limit else Outcome.FAIL,
-            _("File size."),
-            str(document.size),
+        results.append(
+            Result("file.sha256", Outcome.PASS, _lazy("SHA-256 recorded."), document.sha256)
         )
-    )
-    results.append(Result("file.sha256", Outcome.PASS, _("SHA-256 recorded."), document.sha256))
+        if detected in (JPEG, PNG):
+            normalised = images.normalise_image(
+                path, require_colour=document.kind == Document.Kind.PHOTO
+            )
+            results.extend(normalised.results)
+            if normalised.jpeg is not None:
+                derived["normalised"] = _store(document, "normalised", normalised.jpeg)
+                if normalised.preview is not None:
+                    derived["preview"] = _store(
+                        document, "preview", images.encode_jpeg(normalised.preview)
+                    )
+            if document.kind == Document.Kind.PHOTO and normalised.image is not None:
+                portrait = faces.check_portrait(normalised)
+                results.extend(portrait.results)
+                if portrait.badge_jpeg:
+                    derived["badge"] = _store(document, "badge", portrait.badge_jpeg)
+                    phash = hashing.perceptual_hash(portrait.badge_jpeg)
+        elif detected == PDF:
+            report = pdfs.inspect_pdf(path)
+            results.extend(report.results)
+            if report.preview_jpeg:
+                derived["preview"] = _store(document, "preview", report.preview_jpeg)
+    return results, derived, phash
+
+
+def _related_checks(document: Document, req: AccreditationRequest, phash: str) -> list[Result]:
+    """Checks against the request's data and the event's other requests (database reads)."""
+    results: list[Result] = []
     same_file = (
         Document.objects.filter(request__event_id=req.event_id, sha256=document.sha256)
         .exclude(request=req)
@@ -135,30 +166,6 @@ def _check_file(document, req, path, results, derived) -> tuple[list[Result], di
                 same_file,
             )
         )
-
-    if detected in (JPEG, PNG):
-        normalised = images.normalise_image(
-            path, require_colour=document.kind == Document.Kind.PHOTO
-        )
-        results.extend(normalised.results)
-        if normalised.jpeg is not None:
-            derived["normalised"] = _store(document, "normalised", normalised.jpeg)
-            if normalised.preview is not None:
-                derived["preview"] = _store(
-                    document, "preview", images.encode_jpeg(normalised.preview)
-                )
-        if document.kind == Document.Kind.PHOTO and normalised.image is not None:
-            portrait = faces.check_portrait(normalised)
-            results.extend(portrait.results)
-            if portrait.badge_jpeg:
-                derived["badge"] = _store(document, "badge", portrait.badge_jpeg)
-                phash = hashing.perceptual_hash(portrait.badge_jpeg)
-    elif detected == PDF:
-        report = pdfs.inspect_pdf(path)
-        results.extend(report.results)
-        if report.preview_jpeg:
-            derived["preview"] = _store(document, "preview", report.preview_jpeg)
-
     if document.kind == Document.Kind.IDENTITY:
         results.append(identity.check_expiry(req.id_document_expiry, req.event.ends_on))
         results.append(
@@ -186,13 +193,14 @@ def _check_file(document, req, path, results, derived) -> tuple[list[Result], di
                 )
             )
     if phash:
-        for other_ref, other_name, other_hash in (
+        others = (
             Document.objects.filter(
                 request__event_id=req.event_id, kind=Document.Kind.PHOTO, superseded_at__isnull=True
             )
             .exclude(Q(request=req) | Q(phash=""))
             .values_list("request__reference", "request__family_names", "phash")
-        ):
+        )
+        for other_ref, other_name, other_hash in others:
             if (
                 hashing.hamming(phash, other_hash) <= hashing.SIMILAR_MAX_DISTANCE
                 and other_name.lower() != req.family_names.lower()
@@ -207,7 +215,7 @@ def _check_file(document, req, path, results, derived) -> tuple[list[Result], di
                     )
                 )
                 break
-    return results, derived, phash
+    return results
 
 
 def checks_run(*, request_id: int) -> str | None:
@@ -220,12 +228,15 @@ def checks_run(*, request_id: int) -> str | None:
     AccreditationRequest.objects.filter(pk=req.pk).update(checks_started_at=timezone.now())
 
     staff_language = req.event.languages[0] if req.event.languages else settings.LANGUAGE_CODE
+    documents = list(
+        Document.objects.filter(request=req, superseded_at__isnull=True).order_by("kind")
+    )
+    with ThreadPoolExecutor(max_workers=max(1, min(3, len(documents)))) as pool:
+        file_outcomes = list(pool.map(_file_checks, documents))
     per_document = []
     with translation.override(staff_language):
-        for document in Document.objects.filter(request=req, superseded_at__isnull=True).order_by(
-            "kind"
-        ):
-            results, derived, phash = _check_document(document, req)
+        for document, (results, derived, phash) in zip(documents, file_outcomes, strict=True):
+            results = results + _related_checks(document, req, phash)
             per_document.append((document, results, derived, phash))
         rows = [
             CheckResult(
