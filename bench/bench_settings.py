@@ -1,0 +1,6 @@
+"""Settings for bench/bench_submit.py only: the project's settings with the bench URLconf."""
+
+from config.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench.submit_urls"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
