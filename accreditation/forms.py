@@ -43,7 +43,9 @@ class ApplicationForm(forms.ModelForm):
         required=True,
         error_messages={"required": _("We cannot process a request without your consent.")},
     )
-    outlet_website = forms.URLField(label=_("outlet website"), required=False, assume_scheme="https")
+    outlet_website = forms.URLField(
+        label=_("outlet website"), required=False, assume_scheme="https"
+    )
     # A honeypot: hidden from people, filled by robots.
     homepage = forms.CharField(required=False, label=_("Leave this field empty"))
 

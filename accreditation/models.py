@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -194,8 +193,9 @@ class AccreditationRequest(models.Model):
         verbose_name_plural = _("accreditation requests")
         ordering = ["-submitted_at"]
         constraints = [
+            # Addresses are stored in lower case (services), so a plain index serves lookups.
             models.UniqueConstraint(
-                "event", Lower("email"), name="one_request_per_email_per_event"
+                fields=["event", "email"], name="one_request_per_email_per_event"
             ),
         ]
         indexes = [

@@ -21,28 +21,51 @@ log = logging.getLogger(__name__)
 
 
 def enqueue(task_name: str, **kwargs) -> OutboxTask:
+    """Record a task in the current transaction; it is sent once the transaction commits.
+
+    The rows of one transaction are sent together by a single on-commit callback (one read and
+    one update for all of them, instead of a few queries each)."""
     row = OutboxTask.objects.create(task_name=task_name, kwargs=kwargs)
-    transaction.on_commit(lambda: dispatch(row.pk))
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        dispatch_many([row.pk])
+        return row
+    active = set(connection.savepoint_ids)
+    for savepoints, callback, _robust in connection.run_on_commit:
+        batch = getattr(callback, "presspass_outbox", None)
+        if batch is not None and set(savepoints) <= active:
+            batch.append(row.pk)
+            return row
+    batch = [row.pk]
+
+    def flush() -> None:
+        dispatch_many(batch)
+
+    flush.presspass_outbox = batch
+    transaction.on_commit(flush)
     return row
 
 
-def dispatch(outbox_id: int) -> bool:
-    """Send one pending row to the broker (or run it in-process when there is no broker)."""
-    row = OutboxTask.objects.filter(pk=outbox_id, dispatched_at__isnull=True).first()
-    if row is None:
-        return False
-    OutboxTask.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
-    try:
-        task = current_app.tasks[row.task_name]
-        task.apply_async(kwargs={**row.kwargs, "outbox_id": row.pk}, retry=False)
-    except Exception as exc:  # broker down, unknown task: keep the row for a later dispatch
-        log.warning("Outbox task %s not dispatched: %s", row.pk, exc)
-        OutboxTask.objects.filter(pk=row.pk).update(last_error=str(exc)[:2000])
-        return False
-    OutboxTask.objects.filter(pk=row.pk, dispatched_at__isnull=True).update(
-        dispatched_at=timezone.now()
-    )
-    return True
+def dispatch_many(ids: list[int]) -> int:
+    """Send the given rows that are still pending (rows of a rolled-back savepoint are gone)."""
+    rows = list(OutboxTask.objects.filter(pk__in=ids, dispatched_at__isnull=True).order_by("pk"))
+    sent, failed = [], []
+    for row in rows:
+        try:
+            current_app.tasks[row.task_name].apply_async(
+                kwargs={**row.kwargs, "outbox_id": row.pk}, retry=False
+            )
+            sent.append(row.pk)
+        except Exception as exc:  # broker down: keep the row for a later dispatch
+            log.warning("Outbox task %s not dispatched: %s", row.pk, exc)
+            failed.append((row.pk, str(exc)[:2000]))
+    if sent:
+        OutboxTask.objects.filter(pk__in=sent, dispatched_at__isnull=True).update(
+            dispatched_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    for pk, error in failed:
+        OutboxTask.objects.filter(pk=pk).update(attempts=F("attempts") + 1, last_error=error)
+    return len(sent)
 
 
 def dispatch_pending(*, older_than: timedelta = timedelta(seconds=0), limit: int = 500) -> int:
@@ -52,7 +75,7 @@ def dispatch_pending(*, older_than: timedelta = timedelta(seconds=0), limit: int
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for pk in ids if dispatch(pk))
+    return dispatch_many(ids)
 
 
 def claim(outbox_id: int | None) -> bool:

@@ -223,8 +223,8 @@ def application_errors(
             % {"end": event.ends_on.isoformat()},
         )
 
-    email = (data.get("email") or "").strip()
-    if email and AccreditationRequest.objects.filter(event=event, email__iexact=email).exists():
+    email = (data.get("email") or "").strip().lower()
+    if email and AccreditationRequest.objects.filter(event=event, email=email).exists():
         add(
             "email",
             _(
@@ -370,14 +370,13 @@ def _create_request(*, event, data, language, late_admission, now) -> Accreditat
             vetting=Vetting.PENDING if event.security_vetting_required else Vetting.NOT_REQUIRED,
             **{field: _clean_value(data.get(field)) for field in REQUEST_FIELDS},
         )
+        req.email = req.email.lower()  # one address, one request: compared in lower case
         try:
-            with (
-                transaction.atomic()
-            ):  # a savepoint: a collision leaves the outer transaction usable
+            with transaction.atomic():  # a savepoint: a collision leaves the transaction usable
                 req.save()
             return req
         except IntegrityError:
-            if AccreditationRequest.objects.filter(event=event, email__iexact=req.email).exists():
+            if AccreditationRequest.objects.filter(event=event, email=req.email).exists():
                 raise ServiceError(
                     "duplicate_email",
                     _("A request for this event was already made with this e-mail address."),
@@ -426,7 +425,7 @@ def request_confirm_email(*, request: AccreditationRequest) -> bool:
 def request_resend_link(*, event: Event, email: str) -> None:
     """Send the status link again to the address of an existing request (quietly does nothing
     if there is none, so the form reveals nothing about who applied)."""
-    req = AccreditationRequest.objects.filter(event=event, email__iexact=email.strip()).first()
+    req = AccreditationRequest.objects.filter(event=event, email=email.strip().lower()).first()
     if req is None:
         return
     with transaction.atomic():

@@ -116,7 +116,7 @@ def _apply(request, slug: str):
         "email" in form.errors
         and form.data.get("email")
         and AccreditationRequest.objects.filter(
-            event=event, email__iexact=form.data.get("email", "").strip()
+            event=event, email=form.data.get("email", "").strip().lower()
         ).exists()
     )
     return render(

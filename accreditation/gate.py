@@ -1,0 +1,994 @@
+"""Gate decisions: which badge may enter which session, now; and the log of every scan.
+
+A gate scan is decided by rules applied in a fixed order; the first that fails is the reason
+(a machine code for programs, a translated message for the agent):
+
+1. the code is a genuine badge code: ``malformed``, ``unsupported_format``, ``unknown_key``,
+   ``bad_signature`` (accreditation.badges.signing.verify_code);
+2. it is a badge of this checkpoint's event: ``wrong_event``;
+3. the badge exists: ``unknown_badge``;
+4. it is the badge's current version (a reissue supersedes older ones): ``old_version``;
+5. the accreditation stands: ``revoked`` (revoked, withdrawn, rejected or reopened);
+6. the badge was collected at the desk: ``not_collected``;
+7. the checkpoint has a current session (``no_session``) that is open to media
+   (``closed_to_media``, whatever the badge grants), announced (``not_announced``: a session
+   without a start time admits no one), and open now (``too_early``, ``session_over``): from
+   ``starts_at − event.doors_open_minutes`` up to ``ends_at`` (exclusive), or to the end of
+   the session's local day when its end is not announced;
+8. the badge grants that session: ``not_granted`` (also for "on request" sessions).
+
+Otherwise the badge is admitted (``ok``). An exit scan only needs rules 1–3 (``exit``). A
+second entry without an exit since the last admitted entry is admitted and flagged
+``already_inside``; an exit without an entry is flagged ``not_inside``; an offline entry that
+overlaps another device's entry of the same badge is flagged ``admitted_at_two_gates`` when it
+is uploaded.
+
+Speed: an online scan costs three SQL queries — the checkpoint's sessions (the agent's
+permission rides along in a subquery), the badge with its request and its last admitted scan
+of that session, and one ``INSERT … ON CONFLICT DO NOTHING`` that makes retries idempotent.
+Public keys are loaded once per process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from accreditation.badges.signing import (
+    BadgeClaims,
+    BadgeCodeError,
+    load_public_keys,
+    public_key_b64,
+    verify_code,
+)
+from accreditation.errors import ServiceError
+from accreditation.models import AccreditationRequest, Badge, Document, Scan, Status
+from accreditation.workflow import audit
+from events.models import Checkpoint, Event, Session
+
+ADMIT = Scan.Decision.ADMIT.value
+DENY = Scan.Decision.DENY.value
+ENTRY = Scan.Direction.ENTRY.value
+EXIT = Scan.Direction.EXIT.value
+CLOSED = Session.MediaAccess.CLOSED.value
+
+# Every reason a scan can have, in the order the rules are applied (docs/gate.md).
+REASONS: dict[str, object] = {
+    "ok": _("Valid badge for this session."),
+    "exit": _("Exit recorded."),
+    "malformed": _("This is not a readable badge code."),
+    "unsupported_format": _("This badge code has an unknown format."),
+    "unknown_key": _("This badge was signed with an unknown key."),
+    "bad_signature": _("This badge code is not genuine."),
+    "wrong_event": _("This badge is for another event."),
+    "unknown_badge": _("This badge is not known here."),
+    "old_version": _("This badge was replaced by a newer one and is no longer valid."),
+    "revoked": _("This accreditation was revoked or withdrawn."),
+    "not_collected": _("This badge was not handed over at the badge desk."),
+    "no_session": _("No session is served at this checkpoint."),
+    "closed_to_media": _("This session is closed to media."),
+    "not_announced": _("The time of this session is not announced yet: no one is admitted."),
+    "too_early": _("Doors are not open yet for this session."),
+    "session_over": _("This session is over."),
+    "not_granted": _("This badge does not give access to this session."),
+}
+ADMIT_REASONS = frozenset({"ok", "exit"})
+FLAGS: dict[str, object] = {
+    "already_inside": _("Already inside: no exit since the last entry."),
+    "not_inside": _("No entry was recorded for this badge."),
+    "admitted_at_two_gates": _("Admitted at two gates while offline."),
+}
+# The request statuses of a badge that is issued but not (or no longer) in its holder's hands.
+NOT_COLLECTED_STATUSES = frozenset({Status.APPROVED, Status.BADGE_ISSUED, Status.PRINTED})
+
+PHOTO_SALT = "presspass.gate.photo"
+PHOTO_TICKET_MAX_AGE = 15 * 60
+TOKEN_SALT = "presspass.gate.token"
+MAX_DB_ID = 2**63 - 1
+
+
+def reason_message(code: str) -> str:
+    return str(REASONS[code])
+
+
+def flag_message(code: str) -> str:
+    return str(FLAGS[code]) if code else ""
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _load_keys(items: tuple[tuple[int, str], ...]):
+    return load_public_keys(items)
+
+
+def public_keys():
+    """The trusted public keys, parsed once per process (per distinct setting)."""
+    return _load_keys(tuple(sorted(settings.BADGE_PUBLIC_KEYS.items())))
+
+
+def public_keys_b64() -> list[dict]:
+    return [
+        {"key_id": key_id, "public_key": public_key_b64(key)}
+        for key_id, key in sorted(public_keys().items())
+    ]
+
+
+# --- sessions and their admission windows ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionWindow:
+    """A session served at a checkpoint, with the times it admits media."""
+
+    id: int
+    title: str
+    titles: dict
+    kind: str
+    media_access: str
+    colour: str
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    opens_at: dt.datetime | None  # None: not announced
+    closes_at: dt.datetime | None  # exclusive
+
+    @property
+    def open_to_media(self) -> bool:
+        return self.media_access != CLOSED
+
+    def display_title(self, language: str | None = None) -> str:
+        language = (language or get_language() or "en")[:2]
+        return self.titles.get(language) or self.title
+
+
+def admission_window(
+    *,
+    starts_at: dt.datetime | None,
+    ends_at: dt.datetime | None,
+    doors_open_minutes: int,
+    tz: dt.tzinfo,
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """[opens, closes) in UTC: doors open before the start, until the end; an unknown end
+    means the end of the session's local day; an unknown start admits no one (None)."""
+    if starts_at is None:
+        return None
+    opens = starts_at - dt.timedelta(minutes=doors_open_minutes)
+    if ends_at is None:
+        next_day = starts_at.astimezone(tz).date() + dt.timedelta(days=1)
+        closes = dt.datetime.combine(next_day, dt.time(0), tzinfo=tz)
+    else:
+        closes = ends_at
+    return opens.astimezone(dt.UTC), closes.astimezone(dt.UTC)
+
+
+def make_window(
+    *,
+    pk: int,
+    title: str,
+    titles: dict,
+    kind: str,
+    media_access: str,
+    colour: str,
+    starts_at: dt.datetime | None,
+    ends_at: dt.datetime | None,
+    doors_open_minutes: int,
+    tz: dt.tzinfo,
+) -> SessionWindow:
+    window = admission_window(
+        starts_at=starts_at, ends_at=ends_at, doors_open_minutes=doors_open_minutes, tz=tz
+    )
+    return SessionWindow(
+        id=pk,
+        title=title,
+        titles=titles or {},
+        kind=kind,
+        media_access=media_access,
+        colour=colour,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        opens_at=window[0] if window else None,
+        closes_at=window[1] if window else None,
+    )
+
+
+def choose_session(
+    windows: Sequence[SessionWindow],
+    now: dt.datetime,
+    granted: Iterable[int] = (),
+    direction: str = ENTRY,
+) -> SessionWindow | None:
+    """The checkpoint's current session for this scan.
+
+    The sessions admitting now come first; among several, one the badge is granted and that is
+    open to media, then one open to media. Otherwise the next to open (so the agent hears
+    "too early"), then one not announced yet, then the last that ended. An exit after a
+    session prefers the session that just ended.
+    """
+    if not windows:
+        return None
+    granted = frozenset(granted)
+
+    def rank(w: SessionWindow) -> tuple[bool, bool]:
+        return (w.id in granted and w.open_to_media, w.open_to_media)
+
+    current = [w for w in windows if w.opens_at is not None and w.opens_at <= now < w.closes_at]
+    if current:
+        return max(current, key=rank)
+    past = [w for w in windows if w.closes_at is not None and w.closes_at <= now]
+    if direction == EXIT and past:
+        return max(past, key=lambda w: w.closes_at)
+    upcoming = [w for w in windows if w.opens_at is not None and now < w.opens_at]
+    if upcoming:
+        first = min(w.opens_at for w in upcoming)
+        return max((w for w in upcoming if w.opens_at == first), key=rank)
+    unannounced = [w for w in windows if w.opens_at is None]
+    if unannounced:
+        return max(unannounced, key=rank)
+    return max(past, key=lambda w: w.closes_at)
+
+
+def session_reason(window: SessionWindow | None, now: dt.datetime, granted: Iterable[int]) -> str:
+    """Rules 7 and 8 for the chosen session."""
+    if window is None:
+        return "no_session"
+    if not window.open_to_media:
+        return "closed_to_media"
+    if window.opens_at is None:
+        return "not_announced"
+    if now < window.opens_at:
+        return "too_early"
+    if now >= window.closes_at:
+        return "session_over"
+    if window.id not in frozenset(granted):
+        return "not_granted"
+    return "ok"
+
+
+def badge_reason(
+    *, version: int, status: str, collected_at: dt.datetime | None, claims: BadgeClaims
+) -> str | None:
+    """Rules 4–6 for a badge found in the database; None when it may enter (sessions aside)."""
+    if claims.version < version:
+        return "old_version"
+    if claims.version != version:  # a version the database never issued
+        return "unknown_badge"
+    if status == Status.COLLECTED:
+        return None if collected_at is not None else "not_collected"
+    if status in NOT_COLLECTED_STATUSES:
+        return "not_collected"
+    return "revoked"  # revoked, withdrawn, rejected, or reopened after a revocation
+
+
+# --- the checkpoint, read once per scan -------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CheckpointContext:
+    checkpoint_id: int
+    exists: bool
+    event_id: int | None = None
+    time_zone: str = "UTC"
+    doors_open_minutes: int = 0
+    windows: list[SessionWindow] = field(default_factory=list)
+    # The agent's password hash when the agent is active and may scan, else None; the API
+    # checks its token against it (a password change invalidates the agent's tokens).
+    agent_password: str | None = None
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+def _agent_subquery(agent_id: int):
+    """The agent's password hash, if the agent is active and holds accreditation.scan_badge."""
+    scan_perm = Permission.objects.filter(
+        codename="scan_badge", content_type__app_label="accreditation"
+    )
+    return (
+        get_user_model()
+        .objects.filter(pk=agent_id, is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Exists(scan_perm.filter(user=OuterRef("pk")))
+            | Exists(scan_perm.filter(group__user=OuterRef("pk")))
+        )
+        .values("password")[:1]
+    )
+
+
+def agent_password(*, agent_id: int) -> str | None:
+    """One query: the agent's password hash if the agent may scan badges, else None."""
+    if not 0 < agent_id <= MAX_DB_ID:
+        return None
+    row = (
+        get_user_model()
+        .objects.filter(pk=agent_id)
+        .annotate(ok=Subquery(_agent_subquery(agent_id)))
+        .values_list("ok", flat=True)
+        .first()
+    )
+    return row
+
+
+def token_fingerprint(password: str) -> str:
+    """Ties a gate token to the agent's current password: changing it invalidates tokens."""
+    return salted_hmac(TOKEN_SALT, password, algorithm="sha256").hexdigest()[:24]
+
+
+@lru_cache(maxsize=4)
+def _hot_sql(vendor: str) -> dict[str, str]:
+    """The two reads of a scan, written out once per process: building them with the ORM on
+    every scan cost more than the rest of the scan together (bench/bench_scan.py)."""
+    qn = connection.ops.quote_name
+    user_model = get_user_model()
+
+    def table(model) -> str:
+        return qn(model._meta.db_table)
+
+    def col(model, name: str) -> str:
+        return qn(model._meta.get_field(name).column)
+
+    User, Through = user_model, Checkpoint.sessions.through
+    UserPerm, UserGroup = user_model.user_permissions.through, user_model.groups.through
+    GroupPerm = Group.permissions.through
+    perm = (
+        f"(SELECT p.{col(Permission, 'id')} FROM {table(Permission)} p"
+        f" WHERE p.{col(Permission, 'codename')} = %s AND p.{col(Permission, 'content_type')} ="
+        f" (SELECT ct.{col(ContentType, 'id')} FROM {table(ContentType)} ct"
+        f" WHERE ct.{col(ContentType, 'app_label')} = %s AND ct.{col(ContentType, 'model')} = %s))"
+    )
+    upk = col(User, "id")
+    agent = (
+        f"(SELECT u.{col(User, 'password')} FROM {table(User)} u"
+        f" WHERE u.{upk} = %s AND u.{col(User, 'is_active')} AND (u.{col(User, 'is_superuser')}"
+        f" OR EXISTS (SELECT 1 FROM {table(UserPerm)} up WHERE up.{col(UserPerm, 'user')} = u.{upk}"
+        f" AND up.{col(UserPerm, 'permission')} = {perm})"
+        f" OR EXISTS (SELECT 1 FROM {table(UserGroup)} ug JOIN {table(GroupPerm)} gp"
+        f" ON gp.{col(GroupPerm, 'group')} = ug.{col(UserGroup, 'group')}"
+        f" WHERE ug.{col(UserGroup, 'user')} = u.{upk} AND gp.{col(GroupPerm, 'permission')} = {perm})))"
+    )
+    context = (
+        f"SELECT s.{col(Session, 'id')}, s.{col(Session, 'title')}, s.{col(Session, 'titles')},"
+        f" s.{col(Session, 'kind')}, s.{col(Session, 'media_access')}, s.{col(Session, 'colour')},"
+        f" s.{col(Session, 'starts_at')}, s.{col(Session, 'ends_at')}, s.{col(Session, 'event')},"
+        f" e.{col(Event, 'time_zone')}, e.{col(Event, 'doors_open_minutes')}, {agent}"
+        f" FROM {table(Through)} cs"
+        f" JOIN {table(Session)} s ON s.{col(Session, 'id')} = cs.{col(Through, 'session')}"
+        f" JOIN {table(Event)} e ON e.{col(Event, 'id')} = s.{col(Session, 'event')}"
+        f" WHERE cs.{col(Through, 'checkpoint')} = %s"
+    )
+    R = AccreditationRequest
+    badge = (
+        f"SELECT b.{col(Badge, 'id')}, b.{col(Badge, 'version')}, b.{col(Badge, 'collected_at')},"
+        f" r.{col(R, 'status')}, r.{col(R, 'given_names')}, r.{col(R, 'family_names')},"
+        f" r.{col(R, 'outlet_name')}, r.{col(R, 'outlet_country')},"
+        f" (SELECT sc.{col(Scan, 'direction')} FROM {table(Scan)} sc"
+        f" WHERE sc.{col(Scan, 'badge')} = b.{col(Badge, 'id')} AND sc.{col(Scan, 'session')} = %s"
+        f" AND sc.{col(Scan, 'decision')} = %s"
+        f" ORDER BY sc.{col(Scan, 'scanned_at')} DESC, sc.{col(Scan, 'id')} DESC LIMIT 1)"
+        f" FROM {table(Badge)} b JOIN {table(R)} r ON r.{col(R, 'id')} = b.{col(Badge, 'request')}"
+        f" WHERE b.{col(Badge, 'id')} = %s AND b.{col(Badge, 'event')} = %s"
+    )
+    return {"context": context, "badge": badge}
+
+
+def _perm_params() -> list:
+    return ["scan_badge", Badge._meta.app_label, Badge._meta.model_name]
+
+
+def _aware(value) -> dt.datetime | None:
+    """A datetime read with raw SQL: aware (PostgreSQL) or a naive UTC text (SQLite)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def checkpoint_context(*, checkpoint_id: int, agent_id: int) -> CheckpointContext:
+    """The checkpoint's sessions with their windows, and the agent's right to scan: one query
+    when the checkpoint serves at least one session."""
+    if not 0 < checkpoint_id <= MAX_DB_ID or not 0 < agent_id <= MAX_DB_ID:
+        return CheckpointContext(
+            checkpoint_id=checkpoint_id,
+            exists=False,
+            agent_password=agent_password(agent_id=agent_id),
+        )
+    sql = _hot_sql(connection.vendor)["context"]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [agent_id, *_perm_params(), *_perm_params(), checkpoint_id])
+        rows = cursor.fetchall()
+    if not rows:
+        found = (
+            Checkpoint.objects.filter(pk=checkpoint_id)
+            .annotate(agent_password=Subquery(_agent_subquery(agent_id)))
+            .values_list(
+                "event_id", "event__time_zone", "event__doors_open_minutes", "agent_password"
+            )
+            .first()
+        )
+        if found is None:
+            return CheckpointContext(
+                checkpoint_id=checkpoint_id,
+                exists=False,
+                agent_password=agent_password(agent_id=agent_id),
+            )
+        event_id, time_zone, doors, password = found
+        return CheckpointContext(
+            checkpoint_id=checkpoint_id,
+            exists=True,
+            event_id=event_id,
+            time_zone=time_zone,
+            doors_open_minutes=doors,
+            agent_password=password,
+        )
+    first = rows[0]
+    tz = zoneinfo.ZoneInfo(first[9])
+    windows = [
+        make_window(
+            pk=pk,
+            title=title,
+            titles=titles if isinstance(titles, dict) else json.loads(titles or "{}"),
+            kind=kind,
+            media_access=access,
+            colour=colour,
+            starts_at=_aware(starts),
+            ends_at=_aware(ends),
+            doors_open_minutes=first[10],
+            tz=tz,
+        )
+        for pk, title, titles, kind, access, colour, starts, ends, *_ in rows
+    ]
+    # The model's order: by start, the sessions not announced last.
+    windows.sort(key=lambda w: (w.starts_at is None, w.starts_at or dt.datetime.min, w.id))
+    return CheckpointContext(
+        checkpoint_id=checkpoint_id,
+        exists=True,
+        event_id=first[8],
+        time_zone=first[9],
+        doors_open_minutes=first[10],
+        windows=windows,
+        agent_password=first[11],
+    )
+
+
+# --- deciding and recording -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """What the agent sees to match the face: never more than this one badge's holder."""
+
+    badge_id: int
+    version: int
+    given_names: str
+    family_names: str
+    outlet: str
+    country: str  # ISO 3166 code
+
+    @property
+    def number(self) -> str:
+        return f"{self.badge_id:06d}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_names, self.family_names.upper()) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class GateDecision:
+    decision: str
+    reason: str
+    direction: str
+    flag: str = ""
+    session: SessionWindow | None = None
+    holder: Holder | None = None
+    scan_id: int | None = None
+    duplicate: bool = False
+    scanned_at: dt.datetime | None = None
+
+    @property
+    def admitted(self) -> bool:
+        return self.decision == ADMIT
+
+    @property
+    def message(self) -> str:
+        return reason_message(self.reason)
+
+    @property
+    def flag_message(self) -> str:
+        return flag_message(self.flag)
+
+
+def verify(code: str) -> tuple[BadgeClaims | None, str | None]:
+    """(claims, None) for a genuine code, (None, reason) otherwise."""
+    try:
+        return verify_code(code, public_keys()), None
+    except BadgeCodeError as exc:
+        return None, exc.code
+
+
+def _badge_row(*, badge_id: int, event_id: int, session_id: int | None):
+    """The badge, its request's status and holder, and the direction of its last admitted scan
+    of this session: one indexed query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _hot_sql(connection.vendor)["badge"], [session_id, ADMIT, badge_id, event_id]
+        )
+        return cursor.fetchone()
+
+
+def gate_decide(
+    *,
+    context: CheckpointContext,
+    agent_id: int,
+    code: str,
+    direction: str = ENTRY,
+    device_id: str,
+    client_scan_id: str,
+    now: dt.datetime | None = None,
+) -> GateDecision:
+    """Decide one online scan at a checkpoint and log it (idempotent per device and scan id:
+    a retried request gets the first answer back, recorded once)."""
+    if direction not in (ENTRY, EXIT):
+        raise ServiceError("direction", _("A scan is an entry (in) or an exit (out)."))
+    if not context.exists:
+        raise ServiceError("unknown_checkpoint", _("There is no such checkpoint."))
+    now = now or timezone.now()
+    claims, reason = verify(code)
+    granted: frozenset[int] = frozenset()
+    if claims is not None:
+        if claims.event_id != context.event_id:
+            reason = "wrong_event"
+        else:
+            granted = frozenset(claims.session_ids)
+    session = choose_session(context.windows, now, granted, direction)
+    holder = None
+    last_direction = None
+    if reason is None:
+        row = _badge_row(
+            badge_id=claims.badge_id,
+            event_id=context.event_id,
+            session_id=session.id if session else None,
+        )
+        if row is None:
+            reason = "unknown_badge"
+        else:
+            pk, version, collected_at, status, given, family, outlet, country, last = row
+            holder = Holder(
+                badge_id=pk,
+                version=claims.version,
+                given_names=given,
+                family_names=family,
+                outlet=outlet,
+                country=country,
+            )
+            last_direction = last if session else None
+            if direction == EXIT:
+                reason = "exit"
+            else:
+                reason = badge_reason(
+                    version=version, status=status, collected_at=collected_at, claims=claims
+                ) or session_reason(session, now, granted)
+    flag = ""
+    if reason == "ok" and last_direction == ENTRY:
+        flag = "already_inside"
+    elif reason == "exit" and last_direction != ENTRY:
+        flag = "not_inside"
+    decision = ADMIT if reason in ADMIT_REASONS else DENY
+    scan_id = record_scan(
+        checkpoint_id=context.checkpoint_id,
+        session_id=session.id if session else None,
+        badge_id=holder.badge_id if holder else None,
+        badge_version=claims.version if claims else None,
+        direction=direction,
+        decision=decision,
+        reason=reason,
+        agent_id=agent_id,
+        device_id=device_id,
+        client_scan_id=client_scan_id,
+        scanned_at=now,
+        offline=False,
+        flag=flag,
+    )
+    if scan_id is None:  # the same scan again (a retry after a lost answer): the first answer
+        first = (
+            Scan.objects.filter(device_id=device_id, client_scan_id=client_scan_id)
+            .values_list("pk", "decision", "reason", "flag", "badge_id", "direction", "scanned_at")
+            .first()
+        )
+        scan_id, decision, reason, flag, badge_id, direction, now = first
+        if holder is not None and holder.badge_id != badge_id:
+            holder = None
+        return GateDecision(
+            decision=decision,
+            reason=reason,
+            direction=direction,
+            flag=flag,
+            session=session,
+            holder=holder,
+            scan_id=scan_id,
+            duplicate=True,
+            scanned_at=now,
+        )
+    return GateDecision(
+        decision=decision,
+        reason=reason,
+        direction=direction,
+        flag=flag,
+        session=session,
+        holder=holder,
+        scan_id=scan_id,
+        scanned_at=now,
+    )
+
+
+@lru_cache(maxsize=4)
+def _insert_sql(vendor: str) -> tuple[str, tuple[str, ...]]:
+    meta = Scan._meta
+    names = (
+        "checkpoint",
+        "session",
+        "badge",
+        "badge_version",
+        "direction",
+        "decision",
+        "reason",
+        "agent",
+        "device_id",
+        "client_scan_id",
+        "scanned_at",
+        "received_at",
+        "offline",
+        "flag",
+    )
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(meta.get_field(name).column) for name in names)
+    placeholders = ", ".join(["%s"] * len(names))
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders}) "
+        f"ON CONFLICT ({qn('device_id')}, {qn('client_scan_id')}) DO NOTHING "
+        f"RETURNING {qn(meta.pk.column)}"
+    )
+    return sql, names
+
+
+def record_scan(
+    *,
+    checkpoint_id: int,
+    session_id: int | None,
+    badge_id: int | None,
+    badge_version: int | None,
+    direction: str,
+    decision: str,
+    reason: str,
+    agent_id: int,
+    device_id: str,
+    client_scan_id: str,
+    scanned_at: dt.datetime,
+    offline: bool,
+    flag: str = "",
+) -> int | None:
+    """Append one scan to the log in a single statement; None when this device already
+    recorded this scan id (a replay), which then changes nothing."""
+    sql, _names = _insert_sql(connection.vendor)
+    adapt = connection.ops.adapt_datetimefield_value
+    params = (
+        checkpoint_id,
+        session_id,
+        badge_id,
+        badge_version,
+        direction,
+        decision,
+        reason,
+        agent_id,
+        device_id,
+        client_scan_id,
+        adapt(scanned_at),
+        adapt(timezone.now()),
+        offline,
+        flag,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+# --- counters -----------------------------------------------------------------------------------
+
+
+def session_counters(*, session_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Per session: badges admitted so far (distinct), and badges inside now (their last
+    admitted scan of the session is an entry). Two queries, whatever the number of sessions."""
+    ids = list(session_ids)
+    counters = {pk: {"admitted": 0, "inside": 0} for pk in ids}
+    if not ids:
+        return counters
+    admitted = (
+        Scan.objects.filter(
+            session_id__in=ids, decision=ADMIT, direction=ENTRY, badge_id__isnull=False
+        )
+        .order_by()
+        .values_list("session_id", "badge_id")
+        .distinct()
+    )
+    for session_id, n in Counter(s for s, _b in admitted).items():
+        counters[session_id]["admitted"] = n
+    # The last admitted scan of each badge in each session (a window function), then those
+    # that are entries. (Filtering on the direction inside the query would rank entries only.)
+    last = (
+        Scan.objects.filter(session_id__in=ids, decision=ADMIT, badge_id__isnull=False)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("session_id"), F("badge_id")],
+                order_by=[F("scanned_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank=1)
+        .order_by()
+        .values_list("session_id", "direction")
+    )
+    for session_id, n in Counter(s for s, d in last if d == ENTRY).items():
+        counters[session_id]["inside"] = n
+    return counters
+
+
+# --- what a gate needs to decide offline ------------------------------------------------------
+
+
+def revocation_list(*, event_id: int) -> dict:
+    """Every badge of the event that must not be admitted in some version: ``[badge_id,
+    current_version, reason]`` where reason is ``revoked`` or ``not_collected`` for the current
+    version, or ``""`` when only older versions are refused. ``max_badge_id``: a gate refuses a
+    genuine code of a newer badge (``unknown_badge``) until it synchronises again."""
+    entries = []
+    max_badge_id = 0
+    rows = (
+        Badge.objects.filter(event_id=event_id)
+        .order_by("pk")
+        .values_list("pk", "version", "request__status", "collected_at")
+    )
+    for pk, version, status, collected_at in rows.iterator(chunk_size=5000):
+        max_badge_id = pk
+        if status == Status.COLLECTED and collected_at is not None:
+            reason = ""
+        elif status in NOT_COLLECTED_STATUSES or status == Status.COLLECTED:
+            reason = "not_collected"
+        else:
+            reason = "revoked"
+        if reason or version > 1:
+            entries.append([pk, version, reason])
+    return {"max_badge_id": max_badge_id, "badges": entries}
+
+
+def checkpoint_windows(checkpoint: Checkpoint) -> list[SessionWindow]:
+    event = checkpoint.event
+    return [
+        make_window(
+            pk=s.pk,
+            title=s.title,
+            titles=s.titles,
+            kind=s.kind,
+            media_access=s.media_access,
+            colour=s.colour,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            doors_open_minutes=event.doors_open_minutes,
+            tz=event.tz,
+        )
+        for s in checkpoint.sessions.order_by(F("starts_at").asc(nulls_last=True), "pk")
+    ]
+
+
+# --- the holder's photo, for the agent who just scanned the badge -----------------------------
+
+
+def photo_ticket(*, badge_id: int, version: int, scan_id: int | None) -> str:
+    """A short-lived signed ticket for one badge's photo, handed out with a scan: a gate can
+    show the face of the badge in front of it, never browse everyone's photos. The scan row is
+    the record of that access."""
+    return signing.dumps([badge_id, version, scan_id], salt=PHOTO_SALT, compress=False)
+
+
+def photo_for_ticket(ticket: str) -> str | None:
+    """The private-storage name of the holder's badge photo, or None (bad or old ticket)."""
+    try:
+        badge_id, _version, _scan = signing.loads(
+            ticket, salt=PHOTO_SALT, max_age=PHOTO_TICKET_MAX_AGE
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(badge_id, int) or not 0 < badge_id <= MAX_DB_ID:
+        return None
+    found = (
+        Document.objects.filter(
+            request__badge__pk=badge_id,
+            kind=Document.Kind.PHOTO,
+            superseded_at__isnull=True,
+        )
+        .order_by("-uploaded_at")
+        .values_list("derived", "file")
+        .first()
+    )
+    if found is None:
+        return None
+    derived, name = found
+    return (derived or {}).get("badge") or name or None
+
+
+# --- scans made offline -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineScan:
+    client_scan_id: str
+    checkpoint_id: int
+    code: str
+    direction: str
+    scanned_at: dt.datetime
+    decision: str
+    reason: str
+    session_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    client_scan_id: str
+    status: str  # "recorded" or "duplicate"
+    scan_id: int
+    flag: str
+
+
+def offline_upload(
+    *, agent_id: int, device_id: str, scans: Sequence[OfflineScan]
+) -> list[UploadResult]:
+    """Record scans a device decided while offline: each exactly once, however often the
+    upload is replayed. The decision the device made is what happened at the gate and is logged
+    as such. A new admitted entry that overlaps another admitted entry of the same badge and
+    session (no exit between them) is flagged: ``admitted_at_two_gates`` when the other came
+    from another device — and an audit entry is written — or ``already_inside``.
+
+    Raises ServiceError (with ``field`` = the index of the bad scan) for a scan that names an
+    unknown checkpoint or a session the checkpoint does not serve, or whose decision does not
+    match its reason."""
+    checkpoint_ids = {s.checkpoint_id for s in scans}
+    served: dict[int, tuple[int, set[int]]] = {}
+    for cp_id, event_id, session_id in Checkpoint.objects.filter(
+        pk__in=[c for c in checkpoint_ids if 0 < c <= MAX_DB_ID]
+    ).values_list("pk", "event_id", "sessions"):
+        served.setdefault(cp_id, (event_id, set()))[1].add(session_id)
+    claims_of: dict[int, BadgeClaims | None] = {}
+    for index, scan in enumerate(scans):
+        if scan.checkpoint_id not in served:
+            raise ServiceError("unknown_checkpoint", _("There is no such checkpoint."), field=index)
+        if scan.session_id is not None and scan.session_id not in served[scan.checkpoint_id][1]:
+            raise ServiceError(
+                "unknown_session", _("This checkpoint does not serve that session."), field=index
+            )
+        if (scan.decision == ADMIT) != (scan.reason in ADMIT_REASONS) or (
+            scan.reason == "exit" and scan.direction != EXIT
+        ):
+            raise ServiceError(
+                "inconsistent", _("The decision does not match its reason."), field=index
+            )
+        claims, _reason = verify(scan.code)
+        if claims is not None and claims.event_id != served[scan.checkpoint_id][0]:
+            claims = None
+        claims_of[index] = claims
+    wanted = {c.badge_id for c in claims_of.values() if c is not None}
+    order = sorted(range(len(scans)), key=lambda i: (scans[i].scanned_at, i))
+    results: dict[int, UploadResult] = {}
+    with transaction.atomic():
+        # Lock the badges concerned, in a fixed order: two devices uploading the same badge at
+        # once are serialised, so the second one sees the first one's scans and is flagged.
+        badges = dict(
+            Badge.objects.select_for_update(of=("self",))
+            .filter(pk__in=sorted(wanted))
+            .order_by("pk")
+            .values_list("pk", "request_id")
+        )
+        for index in order:
+            scan = scans[index]
+            claims = claims_of[index]
+            badge_id = claims.badge_id if claims and claims.badge_id in badges else None
+            scan_id = record_scan(
+                checkpoint_id=scan.checkpoint_id,
+                session_id=scan.session_id,
+                badge_id=badge_id,
+                badge_version=claims.version if claims else None,
+                direction=scan.direction,
+                decision=scan.decision,
+                reason=scan.reason,
+                agent_id=agent_id,
+                device_id=device_id,
+                client_scan_id=scan.client_scan_id,
+                scanned_at=scan.scanned_at,
+                offline=True,
+            )
+            if scan_id is None:
+                first = Scan.objects.filter(
+                    device_id=device_id, client_scan_id=scan.client_scan_id
+                ).values_list("pk", "flag")[0]
+                results[index] = UploadResult(scan.client_scan_id, "duplicate", *first)
+                continue
+            flag = ""
+            if (
+                badge_id is not None
+                and scan.session_id is not None
+                and scan.decision == ADMIT
+                and scan.direction == ENTRY
+            ):
+                flag, other = _overlap(
+                    scan_id=scan_id,
+                    badge_id=badge_id,
+                    session_id=scan.session_id,
+                    scanned_at=scan.scanned_at,
+                    device_id=device_id,
+                )
+                if flag:
+                    Scan.objects.filter(pk=scan_id).update(flag=flag)
+                if flag == "admitted_at_two_gates":
+                    audit(
+                        action="gate.admitted_at_two_gates",
+                        request=AccreditationRequest.objects.get(pk=badges[badge_id]),
+                        actor_label=f"gate device {device_id}",
+                        data={
+                            "badge": badge_id,
+                            "session": scan.session_id,
+                            "scans": [other, scan_id],
+                        },
+                    )
+            results[index] = UploadResult(scan.client_scan_id, "recorded", scan_id, flag)
+    return [results[i] for i in range(len(scans))]
+
+
+def _overlap(
+    *, scan_id: int, badge_id: int, session_id: int, scanned_at: dt.datetime, device_id: str
+) -> tuple[str, int | None]:
+    """Whether a new admitted entry overlaps another admitted entry of the same badge and
+    session with no admitted exit between them: the flag and the other scan's id."""
+    admitted = Scan.objects.filter(
+        badge_id=badge_id, session_id=session_id, decision=ADMIT
+    ).exclude(pk=scan_id)
+    before = (
+        admitted.filter(scanned_at__lte=scanned_at)
+        .order_by("-scanned_at", "-pk")
+        .values_list("pk", "direction", "device_id")
+        .first()
+    )
+    after = (
+        admitted.filter(scanned_at__gt=scanned_at)
+        .order_by("scanned_at", "pk")
+        .values_list("pk", "direction", "device_id")
+        .first()
+    )
+    flag, other = "", None
+    for neighbour in (before, after):
+        if neighbour is None or neighbour[1] != ENTRY:
+            continue
+        if neighbour[2] != device_id:
+            return "admitted_at_two_gates", neighbour[0]
+        flag, other = "already_inside", neighbour[0]
+    return flag, other

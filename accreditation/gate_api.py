@@ -1,0 +1,508 @@
+"""The gate's JSON API: scan, revocation list (with keys and session windows), counters,
+offline upload, the scanned holder's photo. Documented in accreditation/gate_openapi.py.
+
+Authentication is a bearer token that the gate page receives when a gate agent opens it (or
+from ``GET /gate/api/token`` with a signed-in session): a signed, expiring pair of the agent's
+id and a fingerprint of their password hash. Every call re-checks in the database that the
+agent is active and holds ``accreditation.scan_badge`` — for a scan inside the same query that
+reads the checkpoint — so removing an agent from the group takes effect at once, and a
+password change invalidates their tokens. No cookie authenticates these views, so they need no
+CSRF token.
+
+Anything malformed gets a 4xx JSON answer ``{"error": code, "message": text}``, never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import mimetypes
+import re
+from functools import wraps
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import RequestDataTooBig
+from django.db.models import F
+from django.http import FileResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django_countries import countries
+
+from accreditation import gate
+from accreditation.errors import ServiceError
+from accreditation.storage import private_storage
+from events.models import Checkpoint, Session
+
+SCAN_MAX_BYTES = 8 * 1024
+UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+UPLOAD_MAX_SCANS = 500
+CODE_MAX_LENGTH = 4096
+_IDENT = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
+_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+    def response(self) -> JsonResponse:
+        response = _json(
+            {"error": self.code, "message": str(self.message), **self.extra}, status=self.status
+        )
+        if self.status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="gate"'
+        return response
+
+
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def api_view(method: str):
+    """A JSON endpoint: one HTTP method, errors as JSON, no cookie auth (hence no CSRF)."""
+
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != method:
+                response = ApiError(
+                    405, "method_not_allowed", _("Use %(method)s.") % {"method": method}
+                ).response()
+                response["Allow"] = method
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except ApiError as exc:
+                return exc.response()
+
+        return wrapper
+
+    return decorate
+
+
+# --- tokens -------------------------------------------------------------------------------------
+
+
+def token_max_age() -> int:
+    return int(getattr(settings, "PRESSPASS_GATE_TOKEN_HOURS", 16)) * 3600
+
+
+def issue_token(user) -> str:
+    return signing.dumps(
+        [user.pk, gate.token_fingerprint(user.password)], salt=gate.TOKEN_SALT, compress=False
+    )
+
+
+def _token_agent(request) -> tuple[int, str]:
+    """The agent id and password fingerprint a bearer token carries (no database access)."""
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(
+            401, "not_authenticated", _("Send the gate token: Authorization: Bearer <token>.")
+        )
+    try:
+        value = signing.loads(token, salt=gate.TOKEN_SALT, max_age=token_max_age())
+    except signing.SignatureExpired:
+        raise ApiError(
+            401, "token_expired", _("The gate token expired: reload the page.")
+        ) from None
+    except (signing.BadSignature, ValueError, TypeError, UnicodeError):
+        raise ApiError(401, "invalid_token", _("This gate token is not valid.")) from None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not isinstance(value[0], int)
+        or isinstance(value[0], bool)
+        or not isinstance(value[1], str)
+    ):
+        raise ApiError(401, "invalid_token", _("This gate token is not valid."))
+    return value[0], value[1]
+
+
+def _check_agent(password: str | None, fingerprint: str) -> None:
+    if password is None:
+        raise ApiError(403, "forbidden", _("Only gate agents can use the gate."))
+    if not constant_time_compare(gate.token_fingerprint(password), fingerprint):
+        raise ApiError(401, "invalid_token", _("This gate token is not valid."))
+
+
+def _agent(request) -> int:
+    agent_id, fingerprint = _token_agent(request)
+    _check_agent(gate.agent_password(agent_id=agent_id), fingerprint)
+    return agent_id
+
+
+# --- input --------------------------------------------------------------------------------------
+
+
+def _body(request, max_bytes: int) -> dict:
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ApiError(413, "too_large", _("The request is too large.")) from None
+    if len(raw) > max_bytes:
+        raise ApiError(413, "too_large", _("The request is too large."))
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ApiError(400, "bad_json", _("The body must be a JSON object.")) from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_json", _("The body must be a JSON object."))
+    return data
+
+
+def _invalid(field: str, message: str, **extra) -> ApiError:
+    return ApiError(400, "invalid", message, field=field, **extra)
+
+
+def _string(data: dict, name: str, *, max_length: int, where: str = "", **extra) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not 0 < len(value) <= max_length:
+        raise _invalid(
+            where + name,
+            _("%(field)s must be a text of 1 to %(max)s characters.")
+            % {"field": name, "max": max_length},
+            **extra,
+        )
+    return value
+
+
+def _ident(data: dict, name: str, *, where: str = "", **extra) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not _IDENT.fullmatch(value):
+        raise _invalid(
+            where + name,
+            _("%(field)s must be 1 to 64 letters, digits or . _ : -") % {"field": name},
+            **extra,
+        )
+    return value
+
+
+def _choice(data: dict, name: str, choices, *, default=None, where: str = "", **extra):
+    value = data.get(name, default)
+    if not isinstance(value, str) or value not in choices:
+        raise _invalid(
+            where + name,
+            _("%(field)s must be one of: %(choices)s.")
+            % {"field": name, "choices": ", ".join(choices)},
+            **extra,
+        )
+    return value
+
+
+def _id(value, name: str, *, nullable: bool = False, where: str = "", **extra) -> int | None:
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= gate.MAX_DB_ID:
+        raise _invalid(
+            where + name, _("%(field)s must be a positive integer.") % {"field": name}, **extra
+        )
+    return value
+
+
+def _when(value, name: str, *, where: str = "", **extra) -> dt.datetime:
+    message = _("%(field)s must be an ISO 8601 date and time with its offset, not in the future.")
+    if not isinstance(value, str) or len(value) > 40:
+        raise _invalid(where + name, message % {"field": name}, **extra)
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _invalid(where + name, message % {"field": name}, **extra) from None
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise _invalid(where + name, message % {"field": name}, **extra)
+    try:
+        when = when.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise _invalid(where + name, message % {"field": name}, **extra) from None
+    if not _EARLIEST <= when <= timezone.now() + CLOCK_SKEW:
+        raise _invalid(where + name, message % {"field": name}, **extra)
+    return when
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def _session_payload(window: gate.SessionWindow, **extra) -> dict:
+    return {
+        "id": window.id,
+        "title": window.display_title(),
+        "kind": window.kind,
+        "media_access": window.media_access,
+        "colour": window.colour,
+        "starts_at": _iso(window.starts_at),
+        "ends_at": _iso(window.ends_at),
+        "opens_at": _iso(window.opens_at),
+        "closes_at": _iso(window.closes_at),
+        **extra,
+    }
+
+
+def decision_payload(result: gate.GateDecision) -> dict:
+    holder = None
+    if result.holder is not None:
+        h = result.holder
+        ticket = gate.photo_ticket(badge_id=h.badge_id, version=h.version, scan_id=result.scan_id)
+        holder = {
+            "badge_id": h.badge_id,
+            "number": h.number,
+            "version": h.version,
+            "name": h.full_name,
+            "given_names": h.given_names,
+            "family_names": h.family_names,
+            "outlet": h.outlet,
+            "country": h.country,
+            "country_name": str(countries.name(h.country)) if h.country else "",
+            "photo_url": reverse("gate:api_photo", args=[ticket]),
+        }
+    session = result.session
+    return {
+        "scan_id": result.scan_id,
+        "duplicate": result.duplicate,
+        "decision": result.decision,
+        "reason": result.reason,
+        "message": result.message,
+        "flag": result.flag,
+        "flag_message": result.flag_message,
+        "direction": result.direction,
+        "scanned_at": _iso(result.scanned_at),
+        "session": {
+            "id": session.id,
+            "title": session.display_title(),
+            "media_access": session.media_access,
+        }
+        if session
+        else None,
+        "holder": holder,
+    }
+
+
+def messages_payload() -> dict:
+    return {
+        "reasons": {code: str(text) for code, text in gate.REASONS.items()},
+        "flags": {code: str(text) for code, text in gate.FLAGS.items()},
+    }
+
+
+# --- views --------------------------------------------------------------------------------------
+
+
+@api_view("GET")
+def token(request):
+    """A gate token for the signed-in agent (session cookie), e.g. when the page's expired."""
+    from accreditation.gate_views import may_scan
+
+    user = request.user
+    if not user.is_authenticated or (settings.PRESSPASS_REQUIRE_2FA and not user.is_verified()):
+        raise ApiError(401, "not_authenticated", _("Sign in first."))
+    if not may_scan(user):
+        raise ApiError(403, "forbidden", _("Only gate agents can use the gate."))
+    expires = timezone.now() + dt.timedelta(seconds=token_max_age())
+    return _json({"token": issue_token(user), "expires_at": _iso(expires)})
+
+
+@api_view("POST")
+def scan(request, checkpoint_id: int):
+    agent_id, fingerprint = _token_agent(request)
+    data = _body(request, SCAN_MAX_BYTES)
+    code = _string(data, "code", max_length=CODE_MAX_LENGTH)
+    direction = _choice(data, "direction", (gate.ENTRY, gate.EXIT), default=gate.ENTRY)
+    device_id = _ident(data, "device_id")
+    client_scan_id = _ident(data, "client_scan_id")
+    context = gate.checkpoint_context(checkpoint_id=checkpoint_id, agent_id=agent_id)
+    _check_agent(context.agent_password, fingerprint)
+    if not context.exists:
+        raise ApiError(404, "unknown_checkpoint", _("There is no such checkpoint."))
+    result = gate.gate_decide(
+        context=context,
+        agent_id=agent_id,
+        code=code,
+        direction=direction,
+        device_id=device_id,
+        client_scan_id=client_scan_id,
+    )
+    return _json(decision_payload(result))
+
+
+def _checkpoint(checkpoint_id: int) -> Checkpoint:
+    found = None
+    if 0 < checkpoint_id <= gate.MAX_DB_ID:
+        found = Checkpoint.objects.select_related("event").filter(pk=checkpoint_id).first()
+    if found is None:
+        raise ApiError(404, "unknown_checkpoint", _("There is no such checkpoint."))
+    return found
+
+
+@api_view("GET")
+def revocations(request, checkpoint_id: int):
+    """What the page needs to decide on its own: keys, session windows, revocation list."""
+    _agent(request)
+    checkpoint = _checkpoint(checkpoint_id)
+    event = checkpoint.event
+    served = set(checkpoint.sessions.values_list("pk", flat=True))
+    sessions = [
+        _session_payload(
+            gate.make_window(
+                pk=s.pk,
+                title=s.title,
+                titles=s.titles,
+                kind=s.kind,
+                media_access=s.media_access,
+                colour=s.colour,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                doors_open_minutes=event.doors_open_minutes,
+                tz=event.tz,
+            ),
+            at_checkpoint=s.pk in served,
+        )
+        for s in Session.objects.filter(event=event).order_by(
+            F("starts_at").asc(nulls_last=True), "pk"
+        )
+    ]
+    now = timezone.now()
+    return _json(
+        {
+            "generated_at": _iso(now),
+            "event": {
+                "id": event.pk,
+                "name": event.name,
+                "time_zone": event.time_zone,
+                "doors_open_minutes": event.doors_open_minutes,
+            },
+            "checkpoint": {"id": checkpoint.pk, "name": checkpoint.name},
+            "keys": gate.public_keys_b64(),
+            "sessions": sessions,
+            **gate.revocation_list(event_id=event.pk),
+            "messages": messages_payload(),
+        }
+    )
+
+
+@api_view("GET")
+def counters(request, checkpoint_id: int):
+    _agent(request)
+    checkpoint = _checkpoint(checkpoint_id)
+    windows = gate.checkpoint_windows(checkpoint)
+    counts = gate.session_counters(session_ids=[w.id for w in windows])
+    return _json(
+        {
+            "generated_at": _iso(timezone.now()),
+            "sessions": [{"id": w.id, "title": w.display_title(), **counts[w.id]} for w in windows],
+        }
+    )
+
+
+@api_view("POST")
+def offline_scans(request):
+    agent_id = _agent(request)
+    data = _body(request, UPLOAD_MAX_BYTES)
+    device_id = _ident(data, "device_id")
+    items = data.get("scans")
+    if not isinstance(items, list) or not 0 < len(items) <= UPLOAD_MAX_SCANS:
+        raise _invalid(
+            "scans",
+            _("scans must be a list of 1 to %(max)s scans.") % {"max": UPLOAD_MAX_SCANS},
+        )
+    scans = []
+    seen = set()
+    for index, item in enumerate(items):
+        where = f"scans[{index}]."
+        if not isinstance(item, dict):
+            raise _invalid(f"scans[{index}]", _("Each scan must be an object."), index=index)
+        client_scan_id = _ident(item, "client_scan_id", where=where, index=index)
+        if client_scan_id in seen:
+            raise _invalid(where + "client_scan_id", _("A scan id appears twice."), index=index)
+        seen.add(client_scan_id)
+        scans.append(
+            gate.OfflineScan(
+                client_scan_id=client_scan_id,
+                checkpoint_id=_id(item.get("checkpoint"), "checkpoint", where=where, index=index),
+                code=_string(item, "code", max_length=CODE_MAX_LENGTH, where=where, index=index),
+                direction=_choice(
+                    item,
+                    "direction",
+                    (gate.ENTRY, gate.EXIT),
+                    default=gate.ENTRY,
+                    where=where,
+                    index=index,
+                ),
+                scanned_at=_when(item.get("scanned_at"), "scanned_at", where=where, index=index),
+                decision=_choice(
+                    item, "decision", (gate.ADMIT, gate.DENY), where=where, index=index
+                ),
+                reason=_choice(item, "reason", tuple(gate.REASONS), where=where, index=index),
+                session_id=_id(
+                    item.get("session"), "session", nullable=True, where=where, index=index
+                ),
+            )
+        )
+    try:
+        results = gate.offline_upload(agent_id=agent_id, device_id=device_id, scans=scans)
+    except ServiceError as exc:
+        raise ApiError(400, exc.code, str(exc.message), index=exc.field) from None
+    return _json(
+        {
+            "results": [
+                {
+                    "client_scan_id": r.client_scan_id,
+                    "status": r.status,
+                    "scan_id": r.scan_id,
+                    "flag": r.flag,
+                    "flag_message": gate.flag_message(r.flag),
+                }
+                for r in results
+            ],
+            "recorded": sum(r.status == "recorded" for r in results),
+            "duplicates": sum(r.status == "duplicate" for r in results),
+        }
+    )
+
+
+@api_view("GET")
+def photo(request, ticket: str):
+    """The photo of a badge this agent just scanned (the ticket comes with the scan)."""
+    _agent(request)
+    name = gate.photo_for_ticket(ticket)
+    if name is None:
+        raise ApiError(404, "no_photo", _("No photo for this scan."))
+    storage = private_storage()
+    try:
+        handle = storage.open(name, "rb")
+    except (FileNotFoundError, OSError):
+        raise ApiError(404, "no_photo", _("No photo for this scan.")) from None
+    response = FileResponse(handle, content_type=mimetypes.guess_type(name)[0] or "image/jpeg")
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@api_view("GET")
+def openapi(request):
+    from accreditation.gate_openapi import schema
+
+    response = JsonResponse(schema(), json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def not_found(request, *args, **kwargs):
+    """Any other address under /gate/api/: JSON, like the rest of the API."""
+    return ApiError(404, "not_found", _("There is no such API endpoint.")).response()
