@@ -10,11 +10,17 @@ from django.utils import timezone, translation
 from accreditation.models import AccreditationRequest, LateAdmission
 
 
-def _render(template: str, context: dict, *, language: str, tz) -> tuple[str, str]:
+def _send(template: str, context: dict, *, to: str, reply_to: str, language: str, tz) -> None:
     with translation.override(language), timezone.override(tz):
         subject = render_to_string(f"email/{template}_subject.txt", context).strip()
         body = render_to_string(f"email/{template}_body.txt", context)
-    return " ".join(subject.split()), body
+    EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=[reply_to],
+    ).send()
 
 
 def send_to_applicant(req: AccreditationRequest, template: str, extra: dict | None = None) -> None:
@@ -22,28 +28,28 @@ def send_to_applicant(req: AccreditationRequest, template: str, extra: dict | No
 
     event = req.event
     context = {"req": req, "event": event, "status_url": status_url(req), **(extra or {})}
-    subject, body = _render(template, context, language=req.language, tz=event.tz)
-    EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[req.email],
-        reply_to=[event.contact_email],
-    ).send()
+    _send(
+        template,
+        context,
+        to=req.email,
+        reply_to=event.contact_email,
+        language=req.language,
+        tz=event.tz,
+    )
 
 
 def send_contact_notice(req: AccreditationRequest) -> None:
     event = req.event
     admin_path = f"/admin/accreditation/accreditationrequest/{req.pk}/change/"
     context = {"req": req, "event": event, "admin_url": settings.SITE_URL + admin_path}
-    subject, body = _render("contact_notice", context, language=event.languages[0], tz=event.tz)
-    EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[event.contact_email],
-        reply_to=[req.email],
-    ).send()
+    _send(
+        "contact_notice",
+        context,
+        to=event.contact_email,
+        reply_to=req.email,
+        language=event.languages[0],
+        tz=event.tz,
+    )
 
 
 def send_late_admission(admission: LateAdmission, language: str) -> None:
@@ -51,11 +57,11 @@ def send_late_admission(admission: LateAdmission, language: str) -> None:
 
     event = admission.event
     context = {"admission": admission, "event": event, "url": late_admission_url(admission)}
-    subject, body = _render("late_admission", context, language=language, tz=event.tz)
-    EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[admission.email],
-        reply_to=[event.contact_email],
-    ).send()
+    _send(
+        "late_admission",
+        context,
+        to=admission.email,
+        reply_to=event.contact_email,
+        language=language,
+        tz=event.tz,
+    )

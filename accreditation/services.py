@@ -324,17 +324,7 @@ def request_submit(
             event=event, data=data, language=language, late_admission=late_admission, now=now
         )
         req.sessions_requested.set(sessions)
-        for slot, p in pending.items():
-            Document.objects.create(
-                request=req,
-                kind=slot,
-                file=p.file.name,
-                original_name=p.original_name,
-                content_type=p.content_type,
-                size=p.size,
-                sha256=p.sha256,
-            )
-        PendingUpload.objects.filter(pk__in=[p.pk for p in pending.values()]).delete()
+        _attach_pending(req, pending, now=now)
         if late_admission is not None:
             LateAdmission.objects.filter(pk=late_admission.pk).update(used_at=now)
         audit(
@@ -384,6 +374,25 @@ def _create_request(*, event, data, language, late_admission, now) -> Accreditat
                 ) from None
             # otherwise a reference collision: draw another
     raise ServiceError("reference_exhausted", _("Please try again."))  # pragma: no cover
+
+
+def _attach_pending(req: AccreditationRequest, pending: dict[str, PendingUpload], *, now) -> None:
+    """The draft's kept uploads become the request's documents (the files are not copied); a
+    new document of a kind supersedes the current one."""
+    for slot, p in pending.items():
+        Document.objects.filter(request=req, kind=slot, superseded_at__isnull=True).update(
+            superseded_at=now
+        )
+        Document.objects.create(
+            request=req,
+            kind=slot,
+            file=p.file.name,
+            original_name=p.original_name,
+            content_type=p.content_type,
+            size=p.size,
+            sha256=p.sha256,
+        )
+    PendingUpload.objects.filter(pk__in=[p.pk for p in pending.values()]).delete()
 
 
 # Further work a new request triggers (the document checks register themselves here).
@@ -449,20 +458,7 @@ def request_answer(
             Message.objects.create(
                 request=locked, author=Message.Author.APPLICANT, body=text.strip()
             )
-        for slot, p in pending.items():
-            Document.objects.filter(request=locked, kind=slot, superseded_at__isnull=True).update(
-                superseded_at=now
-            )
-            Document.objects.create(
-                request=locked,
-                kind=slot,
-                file=p.file.name,
-                original_name=p.original_name,
-                content_type=p.content_type,
-                size=p.size,
-                sha256=p.sha256,
-            )
-        PendingUpload.objects.filter(pk__in=[p.pk for p in pending.values()]).delete()
+        _attach_pending(locked, pending, now=now)
         to = Status.CHECKING if pending and ANSWER_RECHECKS else Status.IN_REVIEW
         transition(
             locked,
