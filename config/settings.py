@@ -181,7 +181,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # Publishing never retries inside a web request: if Redis is down the task stays in the outbox
 # (accreditation.outbox) and beat dispatches it once Redis is back.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
+# A task whose worker died unacknowledged is redelivered after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # Seconds between a worker's looks for such tasks (kombu scans on every tenth look).
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "max_retries": 0,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {"task": "accreditation.dispatch_outbox", "schedule": 60.0},

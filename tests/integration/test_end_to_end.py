@@ -145,3 +145,62 @@ def test_a_submission_made_while_redis_is_down_is_processed_once_it_is_back(stac
     )
     assert not OutboxTask.objects.filter(dispatched_at__isnull=True).exists()
     assert OutboxTask.objects.filter(completed_at__isnull=False).count() == 3
+
+
+def test_a_worker_killed_in_the_middle_of_the_checks_leaves_work_another_worker_completes(
+    tmp_path, redis_server
+):
+    import os
+    import signal
+
+    from tests.corpus import portrait_image
+
+    running = Stack(workdir=tmp_path, database_url=database_url(), redis=redis_server)
+    running.env.update(CELERY_VISIBILITY_TIMEOUT="4", CELERY_UNACKED_RESTORE_INTERVAL="1")
+    running.start()
+    try:
+        event = make_event(slug="e2e-kill")
+        import io
+
+        big = io.BytesIO()
+        portrait_image((3000, 4000), grain=8).save(
+            big, "JPEG", quality=92
+        )  # a 12 MP photo: slow to check
+        journalist = Browser(running.base)
+        journalist.get(f"/events/{event.slug}/apply/")
+        files = {**FILES, "photo": ("me.jpg", big.getvalue(), "image/jpeg")}
+        status, headers, _b = journalist.post(
+            f"/events/{event.slug}/apply/",
+            application_data(event, email="killed@example.com"),
+            files,
+        )
+        assert status == 302
+        req = wait_for(
+            lambda: AccreditationRequest.objects.filter(
+                email="killed@example.com", status=Status.CHECKING
+            ).first(),
+            timeout=30,
+            what="the checks to start",
+            interval=0.02,
+        )
+        worker = running.processes["worker"]
+        os.killpg(worker.pid, signal.SIGKILL)  # mid-task: no acknowledgement was sent
+        worker.wait(10)
+        assert AccreditationRequest.objects.get(pk=req.pk).status == Status.CHECKING
+        running.start_worker()  # another worker
+        wait_for(
+            lambda: AccreditationRequest.objects.get(pk=req.pk).status == Status.IN_REVIEW,
+            timeout=90,
+            what="another worker to finish the checks",
+        )
+        assert (
+            req.check_results.filter(code="portrait.face_count", outcome="pass").count() == 1
+        )  # one result set
+        assert (
+            OutboxTask.objects.filter(
+                task_name="accreditation.run_checks", completed_at__isnull=False
+            ).count()
+            == 1
+        )
+    finally:
+        running.stop()
