@@ -1,0 +1,551 @@
+#!/usr/bin/env python
+"""Benchmark: the gate's scan endpoint against a trivial Django JSON view, in the same run.
+
+Target (issue 6): on this 2-core machine, with gunicorn and PostgreSQL and 30,000 badges, the
+scan endpoint sustains at least 0.3× the throughput of a trivial Django JSON view, with p99
+latency under 25 ms, at most 3 SQL queries per scan, and every scan durably logged.
+
+    python bench/bench_scan.py [--badges 30000] [--seconds 15] [--connections 8]
+        [--database postgres://postgres@127.0.0.1:5432/presspass_scanbench]
+
+What it does:
+1. creates (or reuses) the benchmark database, migrates it and fills it once with an event,
+   a session admitting now, a checkpoint, a gate agent and N collected badges with genuinely
+   signed codes; empties the scan log;
+2. counts the SQL queries of one scan through Django's test client (same database);
+3. starts gunicorn (2 sync workers, persistent database connections) with a bench-only
+   URLconf (bench/scan_bench_urls.py) that adds a trivial JSON view;
+4. drives both endpoints with wrk (``apt-get install wrk``) on 127.0.0.1 — a fixed number of
+   connections for a fixed time, after a warm-up — each scan a different badge and a new
+   scan id, so every one is a real decision and a real INSERT; the trivial view once before
+   and once after the scans;
+5. checks that the scan log holds every scan that got a 200 (durability: synchronous_commit
+   stays on), and prints a table.
+Without wrk it falls back to a Python load generator (threads, keep-alive off, fixed count),
+which takes CPU from the server and so understates both rates alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_RATIO = 0.3
+TARGET_P99_MS = 25.0
+TARGET_QUERIES = 3
+
+WRK_SCRIPT = r"""
+local codes = {}
+for line in io.lines("%(codes)s") do codes[#codes + 1] = line end
+local token = "%(token)s"
+local run = "%(run)s"
+local threads = {}
+local next_id = 1
+
+function setup(thread)
+  thread:set("tid", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  counter = 0
+  statuses = {}
+end
+
+function request()
+  counter = counter + 1
+  local code = codes[((counter * 7919) + tid * 104729) %% #codes + 1]
+  local body = '{"code":"' .. code .. '","device_id":"bench-' .. run .. '-' .. tid ..
+               '","client_scan_id":"' .. counter .. '"}'
+  return wrk.format("POST", "%(path)s", {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. token,
+  }, body)
+end
+
+function response(status, headers, body)
+  if status ~= 200 then statuses[status] = (statuses[status] or 0) + 1 end
+end
+
+function done(summary, latency, requests)
+  io.write(string.format(
+    'WRKJSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
+    '"errors": %%d, "non2xx": %%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
+"""
+
+TRIVIAL_SCRIPT = r"""
+function done(summary, latency, requests)
+  io.write(string.format(
+    'WRKJSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, ' ..
+    '"errors": %d, "non2xx": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--badges", type=int, default=30000)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="> 1: gthread workers")
+    parser.add_argument(
+        "--database", default="postgres://postgres@127.0.0.1:5432/presspass_scanbench"
+    )
+    args = parser.parse_args()
+
+    create_database(args.database)
+    os.environ["DATABASE_URL"] = args.database
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.scan_bench_settings"
+    os.environ.setdefault("PRESSPASS_VAR_DIR", str(ROOT / "var" / "bench"))
+    os.environ["DB_CONN_MAX_AGE"] = "600"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    print(f"Filling {args.badges:,} badges (once)…", flush=True)
+    started = time.perf_counter()
+    checkpoint, agent, codes = fill(args.badges)
+    print(f"  ready in {time.perf_counter() - started:.1f} s", flush=True)
+
+    from accreditation.gate_api import issue_token
+    from accreditation.models import Scan
+
+    Scan.objects.all().delete()
+    token = issue_token(agent)
+    scan_path = f"/gate/api/checkpoints/{checkpoint.pk}/scan"
+    queries = count_queries(scan_path, token, codes[0])
+    Scan.objects.all().delete()
+    settings_line = postgres_settings()
+
+    from django.db import connections
+
+    connections.close_all()
+    port = free_port()
+    server = start_gunicorn(port, args.workers, args.threads)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base + "/bench/trivial")
+        with tempfile.TemporaryDirectory() as tmp:
+            codes_file = Path(tmp) / "codes.txt"
+            codes_file.write_text("\n".join(codes) + "\n")
+            runner = WrkRunner(tmp, args) if shutil.which("wrk") else PythonRunner(args)
+            trivial_1 = runner.trivial(base + "/bench/trivial")
+            scans = runner.scan(base, scan_path, token, codes_file, codes)
+            trivial_2 = runner.trivial(base + "/bench/trivial")
+    finally:
+        stop(server)
+
+    connections.close_all()
+    logged = Scan.objects.count()
+    admitted = Scan.objects.filter(decision="admit").count()
+    trivial_rate = (trivial_1["rate"] + trivial_2["rate"]) / 2
+    ratio = scans["rate"] / trivial_rate if trivial_rate else 0.0
+    ok_scans = scans["ok"]
+    durable = ok_scans <= logged <= ok_scans + args.connections * 2
+
+    print()
+    print(f"load generator: {runner.name}, {args.connections} connections, {args.seconds} s")
+    kind = f"gthread workers × {args.threads} threads" if args.threads > 1 else "sync workers"
+    print(f"server: gunicorn, {args.workers} {kind}; {settings_line}")
+    print(f"{'endpoint':28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
+    for label, r in [
+        ("trivial JSON view (before)", trivial_1),
+        ("scan", scans),
+        ("trivial JSON view (after)", trivial_2),
+    ]:
+        print(f"{label:28} {r['rate']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['bad']:8d}")
+    print()
+    print(f"{'measure':34} {'value':>12} {'target':>12}  ")
+    rows = [
+        ("scan / trivial throughput", f"{ratio:.2f}×", f"≥ {TARGET_RATIO}×", ratio >= TARGET_RATIO),
+        (
+            "scan p99 latency",
+            f"{scans['p99']:.1f} ms",
+            f"< {TARGET_P99_MS:.0f} ms",
+            scans["p99"] < TARGET_P99_MS,
+        ),
+        ("SQL queries per scan", str(queries), f"≤ {TARGET_QUERIES}", queries <= TARGET_QUERIES),
+        (
+            "scans logged / answered 200",
+            f"{logged:,} / {ok_scans:,}",
+            "all",
+            durable,
+        ),
+        ("admitted among logged", f"{admitted:,}", "", True),
+    ]
+    for label, value, target, ok in rows:
+        print(f"{label:34} {value:>12} {target:>12}  {'ok' if ok else 'MISSED'}")
+    if not all(r[3] for r in rows):
+        sys.exit(1)
+
+
+# --- the database -------------------------------------------------------------------------------
+
+
+def create_database(url: str) -> None:
+    import psycopg
+
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as c:
+        if not c.execute("select 1 from pg_database where datname=%s", [name]).fetchone():
+            c.execute(f'create database "{name}"')
+
+
+def postgres_settings() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        values = []
+        for name in ("synchronous_commit", "fsync", "commit_delay"):
+            cursor.execute(f"show {name}")
+            values.append(f"{name}={cursor.fetchone()[0]}")
+    return "PostgreSQL " + ", ".join(values)
+
+
+def fill(total: int):
+    """An event with one session admitting now, a checkpoint, a gate agent, and `total`
+    collected badges with codes signed by the development key. Reused across runs."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from accreditation.badges.signing import BadgeClaims, load_private_key, sign_claims
+    from accreditation.models import AccreditationRequest, Badge, Status
+    from events.models import Checkpoint, Event, Session
+    from tests.factories import make_event, make_user
+
+    event = Event.objects.filter(slug="scanbench").first() or make_event(slug="scanbench")
+    now = timezone.now()
+    session, _ = Session.objects.get_or_create(
+        event=event,
+        kind="press_conference",
+        title="Bench session",
+        defaults={"media_access": "open"},
+    )
+    # Admitting now, whatever day the benchmark runs.
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=now - dt.timedelta(minutes=30),
+        ends_at=now + dt.timedelta(days=1),
+        media_access="open",
+    )
+    checkpoint, _ = Checkpoint.objects.get_or_create(event=event, name="Bench gate")
+    checkpoint.sessions.set([session])
+    from django.contrib.auth.models import User
+
+    agent = User.objects.filter(username="bench-gate").first() or make_user(
+        "bench-gate", "Gate agent"
+    )
+    have = Badge.objects.filter(event=event).count()
+    key = load_private_key(settings.BADGE_SIGNING_KEY)
+    key_id = settings.BADGE_SIGNING_KEY_ID
+    if have < total:
+        through = Badge.sessions.through
+        for start in range(have, total, 5000):
+            size = min(5000, total - start)
+            requests = AccreditationRequest.objects.bulk_create(
+                [
+                    AccreditationRequest(
+                        event=event,
+                        reference=f"B{start + i:09d}"[-12:],
+                        status=Status.COLLECTED,
+                        language="fr",
+                        given_names="Amina",
+                        family_names=f"Bench {start + i}",
+                        date_of_birth=dt.date(1985, 1, 1),
+                        nationality="MA",
+                        id_document_type="passport",
+                        id_document_number=f"BX{start + i:08d}",
+                        id_document_country="MA",
+                        id_document_expiry=dt.date(2031, 1, 1),
+                        email=f"bench{start + i}@example.com",
+                        phone="+212600000000",
+                        outlet_name="Le Matin",
+                        outlet_type="print",
+                        outlet_country="MA",
+                        role="reporter",
+                        employment="staff",
+                        consent_version=1,
+                        consent_given_at=now,
+                        status_nonce="0" * 32,
+                        submitted_at=now,
+                    )
+                    for i in range(size)
+                ]
+            )
+            badges = Badge.objects.bulk_create(
+                [
+                    Badge(
+                        request=r,
+                        event=event,
+                        key_id=key_id,
+                        qr_text="",
+                        collected_at=now,
+                        printed_at=now,
+                        print_count=1,
+                    )
+                    for r in requests
+                ]
+            )
+            for badge in badges:
+                badge.qr_text = sign_claims(
+                    BadgeClaims(
+                        badge_id=badge.pk,
+                        version=1,
+                        event_id=event.pk,
+                        session_ids=(session.pk,),
+                        key_id=key_id,
+                    ),
+                    key,
+                )
+            Badge.objects.bulk_update(badges, ["qr_text"], batch_size=1000)
+            through.objects.bulk_create(
+                [through(badge_id=b.pk, session_id=session.pk) for b in badges]
+            )
+    codes = list(
+        Badge.objects.filter(event=event, key_id=key_id)
+        .order_by("pk")
+        .values_list("qr_text", flat=True)[:total]
+    )
+    if len(codes) < total:
+        raise SystemExit(
+            "the benchmark database holds badges signed with another key: drop it and rerun"
+        )
+    return checkpoint, agent, codes
+
+
+def count_queries(path: str, token: str, code: str) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    body = json.dumps({"code": code, "device_id": "bench-count", "client_scan_id": "1"})
+    headers = {"Authorization": f"Bearer {token}"}
+    client.post(path, body, content_type="application/json", headers=headers)  # warm
+    body = json.dumps({"code": code, "device_id": "bench-count", "client_scan_id": "2"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(path, body, content_type="application/json", headers=headers)
+    assert response.status_code == 200 and response.json()["decision"] == "admit", response.content
+    return len(queries)
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.scan_bench_settings"}
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread" if threads > 1 else "sync",
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def wait_until_up(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+# --- load generators ----------------------------------------------------------------------------
+
+
+class WrkRunner:
+    name = "wrk"
+
+    def __init__(self, tmp: str, args) -> None:
+        self.tmp = Path(tmp)
+        self.args = args
+        self.runs = 0
+
+    def _wrk(self, url: str, script: Path, seconds: int) -> dict:
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{self.args.connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "5s",
+                "-s",
+                str(script),
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+        data = json.loads(line[len("WRKJSON ") :])
+        bad = data["non2xx"] + data["errors"]
+        return {
+            "rate": data["requests"] / (data["duration_us"] / 1e6),
+            "p50": data["p50_us"] / 1000,
+            "p99": data["p99_us"] / 1000,
+            "bad": bad,
+            "ok": data["requests"] - data["non2xx"],
+        }
+
+    def trivial(self, url: str) -> dict:
+        script = self.tmp / "trivial.lua"
+        script.write_text(TRIVIAL_SCRIPT)
+        self._wrk(url, script, self.args.warmup)
+        return self._wrk(url, script, self.args.seconds)
+
+    def scan(self, base: str, path: str, token: str, codes_file: Path, codes) -> dict:
+        from accreditation.models import Scan
+
+        result = None
+        for phase, seconds in (("warm", self.args.warmup), ("run", self.args.seconds)):
+            self.runs += 1
+            script = self.tmp / f"scan-{phase}.lua"
+            script.write_text(
+                WRK_SCRIPT
+                % {"codes": codes_file, "token": token, "run": f"{phase}{self.runs}", "path": path}
+            )
+            result = self._wrk(base + path, script, seconds)
+            if phase == "warm":
+                from django.db import connections
+
+                Scan.objects.all().delete()
+                connections.close_all()
+        return result
+
+
+class PythonRunner:
+    """Fallback: threads sending a fixed number of requests each (one connection per request,
+    as gunicorn's sync workers close it anyway)."""
+
+    name = "python threads (wrk not installed)"
+
+    def __init__(self, args) -> None:
+        self.args = args
+
+    def _run(self, make_request, count: int) -> dict:
+        import http.client
+
+        latencies: list[float] = []
+        bad = [0]
+        lock = threading.Lock()
+
+        def worker(n: int, offset: int) -> None:
+            mine = []
+            for i in range(n):
+                method, url, body, headers = make_request(offset + i)
+                host, port = url.split("/")[2].split(":")
+                path = "/" + url.split("/", 3)[3]
+                t = time.perf_counter()
+                conn = http.client.HTTPConnection(host, int(port), timeout=5)
+                conn.request(method, path, body=body, headers=headers)
+                status = conn.getresponse().status
+                conn.close()
+                mine.append(time.perf_counter() - t)
+                if status != 200:
+                    with lock:
+                        bad[0] += 1
+            with lock:
+                latencies.extend(mine)
+
+        per = count // self.args.connections
+        threads = [
+            threading.Thread(target=worker, args=(per, k * per))
+            for k in range(self.args.connections)
+        ]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        latencies.sort()
+        return {
+            "rate": len(latencies) / elapsed,
+            "p50": latencies[len(latencies) // 2] * 1000,
+            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+            "bad": bad[0],
+            "ok": len(latencies) - bad[0],
+        }
+
+    def trivial(self, url: str) -> dict:
+        return self._run(lambda i: ("GET", url, None, {}), 400 * self.args.seconds)
+
+    def scan(self, base: str, path: str, token: str, codes_file: Path, codes) -> dict:
+        def make(i: int):
+            body = json.dumps(
+                {
+                    "code": codes[(i * 7919) % len(codes)],
+                    "device_id": "bench-py",
+                    "client_scan_id": str(i),
+                }
+            )
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+            return "POST", base + path, body, headers
+
+        return self._run(make, 200 * self.args.seconds)
+
+
+if __name__ == "__main__":
+    main()

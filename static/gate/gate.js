@@ -1,0 +1,744 @@
+/* Presspass gate page.
+ *
+ * Online, every scan goes to the server (POST …/scan), which decides and logs it. When the
+ * network is down (or the server does not answer), the page decides by itself with what it
+ * synchronised last (GET …/revocations): it verifies the Ed25519 signature with WebCrypto,
+ * applies the session and time rules and the revocation list, keeps the scan in localStorage,
+ * and uploads it when the network is back (POST /gate/api/offline-scans; replays are
+ * recorded once). The rules are the server's (accreditation/gate.py, docs/gate.md).
+ *
+ * Codes come from the camera (jsQR, vendored in static/vendor/jsqr) or from a USB scanner
+ * that types the code into the text field and presses Enter. The code is used verbatim.
+ * No inline script or style: the page's Content-Security-Policy forbids them.
+ */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("gate");
+  if (!root) return;
+
+  const checkpointId = Number(root.dataset.checkpoint);
+  const API = {
+    scan: root.dataset.apiScan,
+    revocations: root.dataset.apiRevocations,
+    counters: root.dataset.apiCounters,
+    upload: root.dataset.apiUpload,
+    token: root.dataset.apiToken,
+  };
+  const T = document.getElementById("gate-strings").dataset;
+  const $ = (id) => document.getElementById(id);
+
+  let token = root.dataset.token;
+  let direction = "in";
+
+  // --- storage ---------------------------------------------------------------------------------
+  const KEY = {
+    device: "pp-gate-device",
+    queue: "pp-gate-queue",
+    sync: "pp-gate-sync-" + checkpointId,
+    inside: "pp-gate-inside-" + checkpointId,
+  };
+  const store = {
+    get(key, fallback) {
+      try {
+        const value = localStorage.getItem(key);
+        return value === null ? fallback : JSON.parse(value);
+      } catch (e) {
+        return fallback;
+      }
+    },
+    set(key, value) {
+      try {
+        localStorage.setItem(key, JSON.stringify(value));
+        return true;
+      } catch (e) {
+        return false;
+      }
+    },
+  };
+
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  let deviceId = store.get(KEY.device, null);
+  if (typeof deviceId !== "string" || !/^[A-Za-z0-9._:-]{1,64}$/.test(deviceId)) {
+    deviceId = "web-" + uuid();
+    store.set(KEY.device, deviceId);
+  }
+
+  // --- talking to the server -------------------------------------------------------------------
+  function fetchWithTimeout(url, init, ms) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    return fetch(url, Object.assign({}, init, { signal: controller.signal })).finally(() =>
+      clearTimeout(timer)
+    );
+  }
+
+  async function renewToken() {
+    try {
+      const response = await fetchWithTimeout(
+        API.token,
+        { credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store" },
+        5000
+      );
+      if (!response.ok) return false;
+      token = (await response.json()).token;
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  async function api(method, url, body, ms) {
+    const init = {
+      method,
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { Accept: "application/json", Authorization: "Bearer " + token },
+    };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response = await fetchWithTimeout(url, init, ms || 6000);
+    if (response.status === 401 && (await renewToken())) {
+      init.headers.Authorization = "Bearer " + token;
+      response = await fetchWithTimeout(url, init, ms || 6000);
+    }
+    if (response.status === 401) showWarning(T.signIn);
+    return response;
+  }
+
+  // --- what the page needs to decide offline -----------------------------------------------------
+  let sync = null;
+  let keys = new Map();
+  let listed = new Map();
+  let windows = [];
+  let clockOffset = 0;
+
+  function base64Bytes(text) {
+    const binary = atob(text);
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  }
+
+  async function applySync(data) {
+    const imported = new Map();
+    for (const entry of data.keys) {
+      try {
+        imported.set(
+          entry.key_id,
+          await crypto.subtle.importKey(
+            "raw",
+            base64Bytes(entry.public_key),
+            { name: "Ed25519" },
+            false,
+            ["verify"]
+          )
+        );
+      } catch (e) {
+        console.warn("gate: cannot import badge key", entry.key_id, e);
+      }
+    }
+    sync = data;
+    keys = imported;
+    listed = new Map(data.badges.map((entry) => [entry[0], entry]));
+    windows = data.sessions
+      .filter((s) => s.at_checkpoint)
+      .map((s) => ({
+        id: s.id,
+        title: s.title,
+        mediaAccess: s.media_access,
+        opensAt: s.opens_at ? Date.parse(s.opens_at) : null,
+        closesAt: s.closes_at ? Date.parse(s.closes_at) : null,
+      }));
+    clockOffset = data.clock_offset || 0;
+    $("gate-sync-time").textContent = new Date(Date.parse(data.generated_at)).toLocaleTimeString(
+      document.documentElement.lang,
+      { hour: "2-digit", minute: "2-digit" }
+    );
+    root.dataset.state = "ready";
+  }
+
+  async function refreshSync() {
+    try {
+      const started = Date.now();
+      const response = await api("GET", API.revocations, undefined, 15000);
+      if (!response.ok) return;
+      const data = await response.json();
+      data.clock_offset = Date.parse(data.generated_at) - (started + Date.now()) / 2;
+      store.set(KEY.sync, data);
+      await applySync(data);
+    } catch (e) {
+      /* offline: keep the last list */
+    }
+  }
+
+  function now() {
+    return Date.now() + clockOffset;
+  }
+
+  // --- the badge code (docs/badge-format.md) -----------------------------------------------------
+  const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+  const MAX_CODE_LENGTH = 1647;
+
+  class CodeError extends Error {}
+
+  function b45decode(s) {
+    if (s.length % 3 === 1) throw new CodeError("malformed");
+    const out = [];
+    for (let i = 0; i < s.length; i += 3) {
+      const v = [...s.slice(i, i + 3)].map((c) => {
+        const d = B45.indexOf(c);
+        if (d < 0) throw new CodeError("malformed");
+        return d;
+      });
+      const n = v[0] + v[1] * 45 + (v.length === 3 ? v[2] * 2025 : 0);
+      if (v.length === 3) {
+        if (n > 0xffff) throw new CodeError("malformed");
+        out.push(n >> 8, n & 0xff);
+      } else {
+        if (n > 0xff) throw new CodeError("malformed");
+        out.push(n);
+      }
+    }
+    return new Uint8Array(out);
+  }
+
+  async function verifyBadgeCode(text) {
+    if (text.length > MAX_CODE_LENGTH) throw new CodeError("malformed");
+    if (!text.startsWith("PP1:")) {
+      throw new CodeError(/^PP[0-9]+:/.test(text) ? "unsupported_format" : "malformed");
+    }
+    const raw = b45decode(text.slice(4));
+    if (raw.length < 78) throw new CodeError("malformed");
+    const dv = new DataView(raw.buffer);
+    if (dv.getUint8(0) !== 1) throw new CodeError("unsupported_format");
+    const n = dv.getUint8(13);
+    if (raw.length !== 78 + 4 * n) throw new CodeError("malformed");
+    const sessionIds = [];
+    for (let i = 0; i < n; i++) sessionIds.push(dv.getUint32(14 + 4 * i));
+    for (let i = 1; i < n; i++) {
+      if (sessionIds[i - 1] >= sessionIds[i]) throw new CodeError("malformed");
+    }
+    const key = keys.get(dv.getUint16(1));
+    if (!key) throw new CodeError("unknown_key");
+    const body = raw.subarray(0, raw.length - 64);
+    const signature = raw.subarray(raw.length - 64);
+    let genuine = false;
+    try {
+      genuine = await crypto.subtle.verify({ name: "Ed25519" }, key, signature, body);
+    } catch (e) {
+      genuine = false;
+    }
+    if (!genuine) throw new CodeError("bad_signature");
+    return {
+      eventId: dv.getUint32(3),
+      badgeId: dv.getUint32(7),
+      version: dv.getUint16(11),
+      sessionIds,
+    };
+  }
+
+  // --- the rules, as accreditation/gate.py applies them ------------------------------------------
+  function chooseSession(at, granted, dir) {
+    if (!windows.length) return null;
+    const rank = (w) =>
+      (granted.has(w.id) && w.mediaAccess !== "closed" ? 2 : 0) + (w.mediaAccess !== "closed" ? 1 : 0);
+    const best = (list) => list.reduce((a, b) => (rank(b) > rank(a) ? b : a));
+    const current = windows.filter((w) => w.opensAt !== null && w.opensAt <= at && at < w.closesAt);
+    if (current.length) return best(current);
+    const past = windows.filter((w) => w.closesAt !== null && w.closesAt <= at);
+    const latest = (list) => list.reduce((a, b) => (b.closesAt > a.closesAt ? b : a));
+    if (dir === "out" && past.length) return latest(past);
+    const upcoming = windows.filter((w) => w.opensAt !== null && at < w.opensAt);
+    if (upcoming.length) {
+      const first = Math.min(...upcoming.map((w) => w.opensAt));
+      return best(upcoming.filter((w) => w.opensAt === first));
+    }
+    const unannounced = windows.filter((w) => w.opensAt === null);
+    if (unannounced.length) return best(unannounced);
+    return latest(past);
+  }
+
+  function sessionReason(w, at, granted) {
+    if (!w) return "no_session";
+    if (w.mediaAccess === "closed") return "closed_to_media";
+    if (w.opensAt === null) return "not_announced";
+    if (at < w.opensAt) return "too_early";
+    if (at >= w.closesAt) return "session_over";
+    if (!granted.has(w.id)) return "not_granted";
+    return "ok";
+  }
+
+  function insideKey(badgeId, sessionId) {
+    return badgeId + ":" + sessionId;
+  }
+
+  function rememberDirection(badgeId, sessionId, dir) {
+    if (!badgeId || !sessionId) return;
+    const inside = store.get(KEY.inside, {});
+    inside[insideKey(badgeId, sessionId)] = dir;
+    store.set(KEY.inside, inside);
+  }
+
+  function lastDirection(badgeId, sessionId) {
+    if (!sessionId) return null;
+    return store.get(KEY.inside, {})[insideKey(badgeId, sessionId)] || null;
+  }
+
+  async function decideOffline(code, dir, at) {
+    const result = { decision: "deny", reason: "malformed", flag: "", session: null, badge: null };
+    let claims;
+    try {
+      claims = await verifyBadgeCode(code);
+    } catch (e) {
+      result.reason = e instanceof CodeError ? e.message : "malformed";
+      result.session = chooseSession(at, new Set(), dir);
+      return result;
+    }
+    let granted = new Set();
+    if (claims.eventId !== sync.event.id) {
+      result.reason = "wrong_event";
+    } else {
+      granted = new Set(claims.sessionIds);
+    }
+    const session = chooseSession(at, granted, dir);
+    result.session = session;
+    if (result.reason === "wrong_event") return result;
+    result.badge = claims;
+    const entry = listed.get(claims.badgeId);
+    if (claims.badgeId > sync.max_badge_id) {
+      result.reason = "unknown_badge";
+      return result;
+    }
+    const last = session ? lastDirection(claims.badgeId, session.id) : null;
+    if (dir === "out") {
+      result.decision = "admit";
+      result.reason = "exit";
+      result.flag = last === "in" ? "" : "not_inside";
+      return result;
+    }
+    if (entry) {
+      const [, version, state] = entry;
+      if (claims.version < version) result.reason = "old_version";
+      else if (claims.version !== version) result.reason = "unknown_badge";
+      else if (state) result.reason = state;
+      else result.reason = sessionReason(session, at, granted);
+    } else if (claims.version !== 1) {
+      result.reason = "unknown_badge";
+    } else {
+      result.reason = sessionReason(session, at, granted);
+    }
+    if (result.reason === "ok") {
+      result.decision = "admit";
+      if (last === "in") result.flag = "already_inside";
+    }
+    return result;
+  }
+
+  // --- the queue of scans decided offline --------------------------------------------------------
+  function queued() {
+    return store.get(KEY.queue, []);
+  }
+
+  function updateStatus() {
+    const online = navigator.onLine;
+    const network = $("gate-network");
+    network.textContent = online ? T.online : T.offline;
+    network.className = "gate-pill " + (online ? "gate-pill-online" : "gate-pill-offline");
+    const count = queued().length;
+    $("gate-queue-count").textContent = String(count);
+    root.dataset.queue = String(count);
+    root.dataset.online = String(online);
+  }
+
+  let uploading = false;
+
+  async function flushQueue() {
+    if (uploading || !navigator.onLine || !queued().length) return;
+    uploading = true;
+    root.dataset.uploading = "true";
+    try {
+      for (let round = 0; round < 50 && queued().length; round++) {
+        const batch = queued().slice(0, 200);
+        const response = await api("POST", API.upload, { device_id: deviceId, scans: batch }, 20000);
+        if (response.ok) {
+          const body = await response.json();
+          const done = new Set(body.results.map((r) => r.client_scan_id));
+          store.set(
+            KEY.queue,
+            queued().filter((item) => !done.has(item.client_scan_id))
+          );
+          const flagged = body.results.filter((r) => r.flag);
+          if (flagged.length) {
+            showWarning(T.flagged + " " + flagged.map((r) => r.flag_message).join(" · "));
+          }
+        } else if (response.status === 400) {
+          // The server refuses one scan for good (it names it): drop it, keep the others.
+          const error = await response.json().catch(() => ({}));
+          const bad = Number.isInteger(error.index) ? batch[error.index] : null;
+          if (!bad) break;
+          console.warn("gate: the server refused a queued scan", error, bad);
+          store.set(
+            KEY.queue,
+            queued().filter((item) => item.client_scan_id !== bad.client_scan_id)
+          );
+        } else {
+          break;
+        }
+      }
+    } catch (e) {
+      /* still offline: try again later */
+    } finally {
+      uploading = false;
+      delete root.dataset.uploading;
+      updateStatus();
+    }
+  }
+
+  // --- counters ----------------------------------------------------------------------------------
+  let countersTimer = null;
+
+  async function refreshCounters() {
+    countersTimer = null;
+    if (!navigator.onLine) return;
+    try {
+      const response = await api("GET", API.counters);
+      if (!response.ok) return;
+      const body = await response.json();
+      for (const s of body.sessions) {
+        const row = document.querySelector('[data-session="' + s.id + '"]');
+        if (!row) continue;
+        row.querySelector('[data-counter="admitted"]').textContent = String(s.admitted);
+        row.querySelector('[data-counter="inside"]').textContent = String(s.inside);
+      }
+    } catch (e) {
+      /* offline */
+    }
+  }
+
+  function scheduleCounters() {
+    if (countersTimer === null) countersTimer = setTimeout(refreshCounters, 1500);
+  }
+
+  // --- the verdict on screen ---------------------------------------------------------------------
+  const result = $("gate-result");
+  let photoUrl = null;
+  let hideTimer = null;
+  let refocus = false;
+
+  function setText(id, text) {
+    const el = $(id);
+    el.textContent = text || "";
+    return el;
+  }
+
+  function showWarning(text) {
+    const el = setText("gate-warning", text);
+    el.hidden = !text;
+  }
+
+  function clearPhoto() {
+    const img = $("gate-photo");
+    img.hidden = true;
+    img.removeAttribute("src");
+    if (photoUrl) URL.revokeObjectURL(photoUrl);
+    photoUrl = null;
+  }
+
+  function open(kind) {
+    refocus = refocus || document.activeElement === $("gate-code");
+    result.className = "gate-result is-" + kind;
+    result.hidden = false;
+    clearTimeout(hideTimer);
+  }
+
+  function close() {
+    result.hidden = true;
+    clearTimeout(hideTimer);
+    clearPhoto();
+    if (refocus) $("gate-code").focus();
+    refocus = false;
+  }
+
+  function showPending() {
+    open("pending");
+    setText("gate-verdict", "…");
+    setText("gate-reason", T.checking);
+    $("gate-flag").hidden = true;
+    $("gate-holder").hidden = true;
+    $("gate-offline-note").hidden = true;
+    setText("gate-session", "");
+    clearPhoto();
+  }
+
+  function showVerdict(view) {
+    const kind = view.decision === "admit" ? (view.direction === "out" ? "exit" : "admit") : "deny";
+    open(kind);
+    setText("gate-verdict", kind === "admit" ? T.admit : kind === "exit" ? T.exit : T.deny);
+    setText("gate-reason", view.message);
+    const flag = setText("gate-flag", view.flagMessage);
+    flag.hidden = !view.flagMessage;
+    $("gate-offline-note").hidden = !view.offline;
+    setText("gate-session", view.sessionTitle);
+    const holder = $("gate-holder");
+    holder.hidden = !view.number;
+    setText("gate-name", view.name);
+    setText("gate-outlet", view.outlet);
+    setText("gate-country", view.country);
+    setText("gate-number", view.number ? T.badge + " " + view.number : "");
+    root.dataset.lastDecision = view.decision;
+    root.dataset.lastReason = view.reason;
+    hideTimer = setTimeout(close, view.decision === "admit" && !view.flagMessage ? 6000 : 15000);
+  }
+
+  async function showPhoto(url) {
+    try {
+      const response = await api("GET", url, undefined, 5000);
+      if (!response.ok) return;
+      const blob = await response.blob();
+      if (result.hidden) return;
+      clearPhoto();
+      photoUrl = URL.createObjectURL(blob);
+      const img = $("gate-photo");
+      img.src = photoUrl;
+      img.hidden = false;
+    } catch (e) {
+      /* no photo: the agent still has the name and the identity document */
+    }
+  }
+
+  function showOnline(body) {
+    const h = body.holder;
+    showVerdict({
+      decision: body.decision,
+      direction: body.direction,
+      reason: body.reason,
+      message: body.message,
+      flagMessage: body.flag_message,
+      sessionTitle: body.session ? body.session.title : "",
+      name: h ? h.name : "",
+      outlet: h ? h.outlet : "",
+      country: h ? h.country_name : "",
+      number: h ? h.number + (h.version > 1 ? " · v" + h.version : "") : "",
+      offline: false,
+    });
+    if (h && h.photo_url) showPhoto(h.photo_url);
+  }
+
+  function showOffline(decided, dir) {
+    const messages = (sync && sync.messages) || { reasons: {}, flags: {} };
+    const b = decided.badge;
+    showVerdict({
+      decision: decided.decision,
+      direction: dir,
+      reason: decided.reason,
+      message: messages.reasons[decided.reason] || decided.reason,
+      flagMessage: decided.flag ? messages.flags[decided.flag] || decided.flag : "",
+      sessionTitle: decided.session ? decided.session.title : "",
+      name: "",
+      outlet: "",
+      country: "",
+      number: b ? String(b.badgeId).padStart(6, "0") + (b.version > 1 ? " · v" + b.version : "") : "",
+      offline: true,
+    });
+  }
+
+  // --- scanning ----------------------------------------------------------------------------------
+  let chain = Promise.resolve();
+
+  function submit(code) {
+    if (!code) return;
+    const dir = direction;
+    chain = chain.then(() => scan(code, dir)).catch((e) => console.error("gate:", e));
+  }
+
+  async function scan(code, dir) {
+    const clientScanId = uuid();
+    showPending();
+    if (navigator.onLine) {
+      try {
+        const response = await api("POST", API.scan, {
+          code,
+          direction: dir,
+          device_id: deviceId,
+          client_scan_id: clientScanId,
+        });
+        if (response.ok) {
+          const body = await response.json();
+          if (body.decision === "admit" && body.holder && body.session) {
+            rememberDirection(body.holder.badge_id, body.session.id, body.direction);
+          }
+          showOnline(body);
+          scheduleCounters();
+          flushQueue();
+          return;
+        }
+        if (response.status >= 400 && response.status < 500 && response.status !== 401) {
+          const error = await response.json().catch(() => ({}));
+          open("deny");
+          setText("gate-verdict", "!");
+          setText("gate-reason", T.error + " " + (error.message || response.status));
+          return;
+        }
+        /* 401 after renewal, 5xx: decide here, upload later */
+      } catch (e) {
+        /* the network failed or timed out: decide here */
+      }
+    }
+    if (!sync) {
+      open("deny");
+      setText("gate-verdict", "!");
+      setText("gate-reason", T.noList);
+      return;
+    }
+    const at = now();
+    const decided = await decideOffline(code, dir, at);
+    if (decided.decision === "admit" && decided.badge && decided.session) {
+      rememberDirection(decided.badge.badgeId, decided.session.id, dir);
+    }
+    const queue = queued();
+    queue.push({
+      client_scan_id: clientScanId,
+      checkpoint: checkpointId,
+      code,
+      direction: dir,
+      scanned_at: new Date(at).toISOString(),
+      decision: decided.decision,
+      reason: decided.reason,
+      session: decided.session ? decided.session.id : null,
+    });
+    store.set(KEY.queue, queue);
+    updateStatus();
+    showOffline(decided, dir);
+  }
+
+  // The text field: a USB scanner types the code and presses Enter (so does a person).
+  $("gate-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("gate-code");
+    const code = input.value; // verbatim: a trailing space can be part of a code
+    input.value = "";
+    refocus = true;
+    submit(code);
+  });
+
+  $("gate-dismiss").addEventListener("click", close);
+  result.addEventListener("click", (event) => {
+    if (event.target === result) close();
+  });
+
+  for (const button of document.querySelectorAll("[data-direction]")) {
+    button.addEventListener("click", () => {
+      direction = button.dataset.direction;
+      for (const other of document.querySelectorAll("[data-direction]")) {
+        const active = other === button;
+        other.classList.toggle("is-active", active);
+        other.setAttribute("aria-pressed", String(active));
+      }
+      root.dataset.direction = direction;
+    });
+  }
+
+  // --- the camera --------------------------------------------------------------------------------
+  const video = $("gate-video");
+  const cameraButton = $("gate-camera");
+  const canvas = document.createElement("canvas");
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  let stream = null;
+  let lastCode = "";
+  let lastCodeAt = 0;
+  let lastFrame = 0;
+
+  function cameraError(text) {
+    const el = setText("gate-camera-error", text);
+    el.hidden = !text;
+  }
+
+  async function startCamera() {
+    cameraError("");
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.jsQR) {
+      cameraError(T.noCamera);
+      return;
+    }
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: { ideal: "environment" } },
+        audio: false,
+      });
+    } catch (e) {
+      cameraError(T.cameraDenied);
+      return;
+    }
+    video.srcObject = stream;
+    video.hidden = false;
+    cameraButton.textContent = cameraButton.dataset.stop;
+    try {
+      await video.play();
+    } catch (e) {
+      /* autoplay of a muted inline video is allowed; ignore odd browsers */
+    }
+    requestAnimationFrame(frame);
+  }
+
+  function stopCamera() {
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    stream = null;
+    video.srcObject = null;
+    video.hidden = true;
+    cameraButton.textContent = cameraButton.dataset.start;
+  }
+
+  function frame(time) {
+    if (!stream) return;
+    if (time - lastFrame > 150 && video.readyState >= 2 && video.videoWidth) {
+      lastFrame = time;
+      const scale = Math.min(1, 720 / Math.max(video.videoWidth, video.videoHeight));
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      context.drawImage(video, 0, 0, canvas.width, canvas.height);
+      const image = context.getImageData(0, 0, canvas.width, canvas.height);
+      const found = window.jsQR(image.data, canvas.width, canvas.height, {
+        inversionAttempts: "dontInvert",
+      });
+      if (found && found.data) {
+        const t = performance.now();
+        if (found.data !== lastCode || t - lastCodeAt > 3000) submit(found.data);
+        lastCode = found.data;
+        lastCodeAt = t;
+      }
+    }
+    requestAnimationFrame(frame);
+  }
+
+  cameraButton.addEventListener("click", () => (stream ? stopCamera() : startCamera()));
+
+  // --- start ---------------------------------------------------------------------------------------
+  window.addEventListener("online", () => {
+    updateStatus();
+    flushQueue();
+    refreshSync();
+    refreshCounters();
+  });
+  window.addEventListener("offline", updateStatus);
+
+  const cached = store.get(KEY.sync, null);
+  (cached ? applySync(cached) : Promise.resolve())
+    .catch(() => null)
+    .then(refreshSync)
+    .then(() => {
+      updateStatus();
+      flushQueue();
+      refreshCounters();
+    });
+  updateStatus();
+  setInterval(flushQueue, 10000);
+  setInterval(refreshCounters, 15000);
+  setInterval(refreshSync, 60000);
+})();

@@ -1,0 +1,1061 @@
+"""Gates admit accredited media only to the sessions open to them, now; every scan is logged.
+
+The event: opening ceremony on Monday 24 November 2025 at 10:30 in Marrakech (end not
+announced), a plenary 14:30–18:30 closed to media, a closing ceremony whose time is not
+announced, and a press conference on Tuesday 11:00–12:00 on request. Doors open 60 minutes
+before a session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zoneinfo
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.urls import resolve, reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from accreditation import badging, gate, review
+from accreditation.badges.signing import (
+    BadgeClaims,
+    generate_keypair,
+    load_private_key,
+    sign_claims,
+)
+from accreditation.gate_api import issue_token, read_token
+from accreditation.gate_openapi import schema as openapi_schema
+from accreditation.models import AuditEntry, Badge, Scan
+from events.models import Checkpoint, Session
+from tests.factories import make_event, make_request
+
+pytestmark = pytest.mark.django_db
+
+MARRAKECH = zoneinfo.ZoneInfo("Africa/Casablanca")
+US = dt.timedelta(microseconds=1)
+
+
+def local(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=MARRAKECH)
+
+
+OPENING = local(2025, 11, 24, 10, 30)
+DURING_OPENING = local(2025, 11, 24, 11, 0)
+
+
+@pytest.fixture
+def event(db):
+    event = make_event(slug="ga93", starts_on=dt.date(2025, 11, 24), ends_on=dt.date(2025, 11, 27))
+    Session.objects.create(
+        event=event,
+        kind="press_conference",
+        title="Press conference",
+        starts_at=local(2025, 11, 25, 11, 0),
+        ends_at=local(2025, 11, 25, 12, 0),
+        media_access="on_request",
+    )
+    return event
+
+
+def session(event, kind) -> Session:
+    return event.sessions.get(kind=kind)
+
+
+@pytest.fixture
+def main_hall(event):
+    checkpoint = Checkpoint.objects.create(event=event, name="Main hall")
+    checkpoint.sessions.set(event.sessions.filter(kind__in=["opening", "plenary", "closing"]))
+    return checkpoint
+
+
+def checkpoint_for(event, *kinds, name=None) -> Checkpoint:
+    checkpoint = Checkpoint.objects.create(event=event, name=name or "+".join(kinds))
+    checkpoint.sessions.set(event.sessions.filter(kind__in=kinds))
+    return checkpoint
+
+
+def issued(event, reviewer, *, sessions=None, **fields) -> Badge:
+    req = make_request(event, **fields)
+    review.request_approve(request=req, actor=reviewer, sessions=sessions)
+    return badging.badge_issue(request_id=req.pk)
+
+
+def printed(event, badge_desk, *badges, reason="") -> None:
+    badging.batch_render(
+        batch_id=badging.batch_create(
+            event=event, badges=list(badges), actor=badge_desk, reprint_reason=reason
+        ).pk
+    )
+
+
+def collected(event, reviewer, badge_desk, *, sessions=None, **fields) -> Badge:
+    """A badge handed over at the desk, the way the desk does it."""
+    badge = issued(event, reviewer, sessions=sessions, **fields)
+    printed(event, badge_desk, badge)
+    badging.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
+    badge.refresh_from_db()
+    return badge
+
+
+@pytest.fixture
+def badge(event, reviewer, badge_desk):
+    """Amina's badge: granted the open sessions she asked for (opening and closing)."""
+    return collected(event, reviewer, badge_desk, given_names="Amina", outlet_name="Le Matin")
+
+
+_scan_ids = iter(range(1, 10**9))
+
+
+def decide(
+    checkpoint, code, agent, *, direction="in", at=DURING_OPENING, device="phone-1", scan_id=None
+):
+    """One scan through the service; ``at=None`` means the (frozen) clock."""
+    context = gate.checkpoint_context(checkpoint_id=checkpoint.pk, agent_id=agent.pk, code=code)
+    return gate.gate_decide(
+        context=context,
+        agent_id=agent.pk,
+        direction=direction,
+        device_id=device,
+        client_scan_id=scan_id or f"s{next(_scan_ids)}",
+        now=at,
+    )
+
+
+def code_for(badge: Badge, **changes) -> str:
+    """A code signed with the organiser's real key (as if issued by the system)."""
+    values = dict(
+        badge_id=badge.pk,
+        version=badge.version,
+        event_id=badge.event_id,
+        session_ids=tuple(badge.sessions.values_list("pk", flat=True)),
+        key_id=settings.BADGE_SIGNING_KEY_ID,
+    )
+    values.update(changes)
+    return sign_claims(BadgeClaims(**values), load_private_key(settings.BADGE_SIGNING_KEY))
+
+
+def bearer(user) -> dict:
+    return {"Authorization": f"Bearer {issue_token(user)}"}
+
+
+def post_json(client, url, body, user=None, headers=None):
+    return client.post(
+        url,
+        data=body if isinstance(body, (bytes, str)) else json.dumps(body),
+        content_type="application/json",
+        headers={**(bearer(user) if user else {}), **(headers or {})},
+    )
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def test_a_collected_badge_is_admitted_to_an_open_session_it_grants_and_the_scan_is_logged(
+    main_hall, badge, gate_agent
+):
+    result = decide(main_hall, badge.qr_text, gate_agent, device="phone-7", scan_id="abc")
+    assert (result.decision, result.reason, result.flag) == ("admit", "ok", "")
+    assert result.session.id == session(badge.event, "opening").pk
+    assert result.holder.full_name == f"Amina {badge.request.family_names.upper()}"
+    assert (result.holder.outlet, result.holder.country) == ("Le Matin", "MA")
+    scan = Scan.objects.get()
+    assert (scan.checkpoint, scan.session.kind, scan.badge, scan.badge_version) == (
+        main_hall,
+        "opening",
+        badge,
+        1,
+    )
+    assert (scan.decision, scan.reason, scan.agent, scan.device_id, scan.client_scan_id) == (
+        "admit",
+        "ok",
+        gate_agent,
+        "phone-7",
+        "abc",
+    )
+    assert scan.scanned_at == DURING_OPENING and scan.offline is False
+
+
+@pytest.mark.parametrize(
+    "at, reason",
+    [
+        (OPENING - dt.timedelta(minutes=60) - US, "too_early"),
+        (OPENING - dt.timedelta(minutes=60), "ok"),  # doors open an hour before
+        (local(2025, 11, 24, 23, 59, 59, 999999), "ok"),  # end not announced: that local day
+        (local(2025, 11, 25, 0, 0), "session_over"),
+    ],
+)
+def test_the_opening_admits_from_doors_open_to_the_end_of_its_local_day(
+    event, badge, gate_agent, at, reason
+):
+    door = checkpoint_for(event, "opening")
+    with time_machine.travel(at, tick=False):
+        assert decide(door, badge.qr_text, gate_agent, at=None).reason == reason
+
+
+@pytest.mark.parametrize(
+    "at, reason",
+    [
+        (local(2025, 11, 25, 10, 0) - US, "too_early"),
+        (local(2025, 11, 25, 10, 0), "ok"),
+        (local(2025, 11, 25, 12, 0) - US, "ok"),
+        (local(2025, 11, 25, 12, 0), "session_over"),  # the announced end is exclusive
+    ],
+)
+def test_an_announced_end_closes_the_doors(event, reviewer, badge_desk, gate_agent, at, reason):
+    press = session(event, "press_conference")
+    badge = collected(event, reviewer, badge_desk, sessions=[press])
+    room = checkpoint_for(event, "press_conference")
+    with time_machine.travel(at, tick=False):
+        assert decide(room, badge.qr_text, gate_agent, at=None).reason == reason
+
+
+def test_the_doors_open_time_is_the_events_setting(main_hall, badge, gate_agent):
+    event = badge.event
+    event.doors_open_minutes = 15
+    event.save(update_fields=["doors_open_minutes"])
+    assert (
+        decide(main_hall, badge.qr_text, gate_agent, at=OPENING - dt.timedelta(minutes=16)).reason
+        == "too_early"
+    )
+    assert (
+        decide(main_hall, badge.qr_text, gate_agent, at=OPENING - dt.timedelta(minutes=15)).reason
+        == "ok"
+    )
+
+
+def test_a_closed_session_admits_no_media_badge_whatever_the_badge_grants(event, badge, gate_agent):
+    plenary = session(event, "plenary")
+    # A code that says it grants every session, the plenary included, genuinely signed.
+    grants_all = code_for(badge, session_ids=tuple(event.sessions.values_list("pk", flat=True)))
+    Badge.objects.filter(pk=badge.pk).update(qr_text=grants_all)
+    door = checkpoint_for(event, "plenary")
+    for at in (local(2025, 11, 24, 15, 0), local(2025, 11, 24, 9, 0), local(2025, 11, 26, 9, 0)):
+        result = decide(door, grants_all, gate_agent, at=at)
+        assert (result.decision, result.reason) == ("deny", "closed_to_media")
+        assert result.session.id == plenary.pk
+    assert str(result.message) == "This session is closed to media."
+
+
+def test_a_session_closed_to_media_after_the_badges_were_issued_admits_no_one(
+    event, main_hall, badge, gate_agent
+):
+    Session.objects.filter(event=event, kind="opening").update(media_access="closed")
+    assert decide(main_hall, badge.qr_text, gate_agent).reason == "closed_to_media"
+
+
+def test_during_a_closed_plenary_the_main_hall_still_admits_to_the_open_opening(
+    main_hall, badge, gate_agent
+):
+    during_plenary = local(2025, 11, 24, 15, 0)  # the opening admits until the end of its day
+    result = decide(main_hall, badge.qr_text, gate_agent, at=during_plenary)
+    assert (result.reason, result.session.title) == ("ok", "Opening ceremony")
+
+
+def test_a_session_whose_time_is_not_announced_admits_no_one(event, badge, gate_agent):
+    door = checkpoint_for(event, "closing")
+    assert session(event, "closing").pk in badge.sessions.values_list("pk", flat=True)
+    result = decide(door, badge.qr_text, gate_agent, at=local(2025, 11, 27, 10, 0))
+    assert (result.decision, result.reason) == ("deny", "not_announced")
+
+
+def test_after_the_opening_the_main_hall_waits_for_the_closing_to_be_announced(
+    main_hall, badge, gate_agent
+):
+    assert decide(main_hall, badge.qr_text, gate_agent, at=local(2025, 11, 26, 10, 0)).reason == (
+        "not_announced"
+    )
+
+
+def test_a_session_on_request_admits_only_badges_granted_it(
+    event, reviewer, badge_desk, badge, gate_agent
+):
+    room = checkpoint_for(event, "press_conference")
+    at = local(2025, 11, 25, 11, 5)
+    assert decide(room, badge.qr_text, gate_agent, at=at).reason == "not_granted"
+    invited = collected(event, reviewer, badge_desk, sessions=[session(event, "press_conference")])
+    assert decide(room, invited.qr_text, gate_agent, at=at).reason == "ok"
+
+
+def test_an_open_session_the_badge_does_not_grant_is_refused(
+    event, reviewer, badge_desk, main_hall, gate_agent
+):
+    closing_only = collected(event, reviewer, badge_desk, sessions=[session(event, "closing")])
+    assert decide(main_hall, closing_only.qr_text, gate_agent).reason == "not_granted"
+
+
+def test_a_checkpoint_serving_no_session_admits_no_one(event, badge, gate_agent):
+    empty = Checkpoint.objects.create(event=event, name="Service door")
+    result = decide(empty, badge.qr_text, gate_agent)
+    assert (result.reason, result.session) == ("no_session", None)
+    assert Scan.objects.get().reason == "no_session"
+
+
+def test_a_printed_badge_not_handed_over_is_refused(
+    event, reviewer, badge_desk, main_hall, gate_agent
+):
+    badge = issued(event, reviewer)
+    assert decide(main_hall, badge.qr_text, gate_agent).reason == "not_collected"
+    printed(event, badge_desk, badge)
+    assert decide(main_hall, badge.qr_text, gate_agent).reason == "not_collected"
+    badging.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
+    assert decide(main_hall, badge.qr_text, gate_agent).reason == "ok"
+
+
+def test_a_badge_admitted_then_revoked_is_refused_when_replayed(
+    main_hall, badge, gate_agent, reviewer, supervisor
+):
+    assert decide(main_hall, badge.qr_text, gate_agent).reason == "ok"
+    review.request_revoke(request=badge.request, actor=reviewer, reason="Press card forged")
+    replay = decide(main_hall, badge.qr_text, gate_agent)
+    assert (replay.decision, replay.reason) == ("deny", "revoked")
+    assert replay.holder.badge_id == badge.pk  # the agent still sees whose badge it is
+    review.request_reopen(request=badge.request, actor=supervisor, reason="Checking again")
+    assert decide(main_hall, badge.qr_text, gate_agent).reason == "revoked"
+
+
+def test_a_withdrawn_request_is_refused(event, reviewer, badge_desk, main_hall, gate_agent):
+    from accreditation.workflow import transition
+
+    badge = issued(event, reviewer)
+    printed(event, badge_desk, badge)
+    badge.request.refresh_from_db()
+    transition(badge.request, to="withdrawn", actor_label="the journalist")
+    assert decide(main_hall, badge.qr_text, gate_agent).reason == "revoked"
+
+
+def test_a_lost_badge_reissued_refuses_the_old_code_and_admits_the_new_one_once_collected(
+    event, main_hall, badge, gate_agent, badge_desk
+):
+    old_code = badge.qr_text
+    badging.badge_reissue(badge=badge, actor=badge_desk, reason="Lost")
+    badge.refresh_from_db()
+    assert decide(main_hall, old_code, gate_agent).reason == "old_version"
+    assert decide(main_hall, badge.qr_text, gate_agent).reason == "not_collected"
+    printed(event, badge_desk, badge, reason="Lost")
+    badging.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
+    assert decide(main_hall, badge.qr_text, gate_agent).reason == "ok"
+    assert decide(main_hall, old_code, gate_agent).reason == "old_version"
+    assert decide(main_hall, code_for(badge, version=7), gate_agent).reason == "unknown_badge"
+
+
+def test_forged_tampered_and_foreign_codes_are_refused_with_their_reason(
+    main_hall, badge, gate_agent
+):
+    forger, _ = generate_keypair()
+    forged = sign_claims(
+        BadgeClaims(
+            badge_id=badge.pk,
+            version=1,
+            event_id=badge.event_id,
+            session_ids=tuple(badge.sessions.values_list("pk", flat=True)),
+            key_id=settings.BADGE_SIGNING_KEY_ID,
+        ),
+        forger,
+    )
+    assert decide(main_hall, forged, gate_agent).reason == "bad_signature"
+    # One character changed inside the signed body: still base45, no longer genuine.
+    body_char = 20
+    swapped = "1" if badge.qr_text[body_char] != "1" else "2"
+    tampered = badge.qr_text[:body_char] + swapped + badge.qr_text[body_char + 1 :]
+    assert decide(main_hall, tampered, gate_agent).reason in ("bad_signature", "malformed")
+    assert decide(main_hall, code_for(badge, key_id=99), gate_agent).reason == "unknown_key"
+    assert decide(main_hall, "PP2:ABC", gate_agent).reason == "unsupported_format"
+    assert decide(main_hall, "https://example.org/", gate_agent).reason == "malformed"
+    assert decide(main_hall, badge.qr_text.lower(), gate_agent).reason == "malformed"
+    assert decide(main_hall, badge.qr_text + " ", gate_agent).reason == "malformed"
+    assert decide(main_hall, code_for(badge, badge_id=badge.pk + 1000), gate_agent).reason == (
+        "unknown_badge"
+    )
+    denied = Scan.objects.filter(decision="deny")
+    assert denied.count() == 8
+    assert denied.filter(badge__isnull=True).count() == 8  # no badge is credited with a forgery
+
+
+def test_a_badge_of_another_event_is_refused(main_hall, reviewer, badge_desk, gate_agent):
+    other = make_event(slug="ga92", starts_on=dt.date(2025, 11, 24), ends_on=dt.date(2025, 11, 27))
+    foreign = collected(other, reviewer, badge_desk)
+    result = decide(main_hall, foreign.qr_text, gate_agent)
+    assert (result.decision, result.reason, result.holder) == ("deny", "wrong_event", None)
+
+
+def test_a_second_entry_without_exit_is_admitted_and_flagged_and_counters_follow(
+    event, main_hall, badge, reviewer, badge_desk, gate_agent
+):
+    other = collected(event, reviewer, badge_desk)
+    opening = session(event, "opening").pk
+    t = DURING_OPENING
+    assert decide(main_hall, badge.qr_text, gate_agent, at=t).flag == ""
+    again = decide(main_hall, badge.qr_text, gate_agent, at=t + dt.timedelta(minutes=1))
+    assert (again.decision, again.flag) == ("admit", "already_inside")
+    assert str(again.flag_message).startswith("Already inside")
+    out = decide(
+        main_hall, badge.qr_text, gate_agent, direction="out", at=t + dt.timedelta(minutes=2)
+    )
+    assert (out.decision, out.reason, out.flag) == ("admit", "exit", "")
+    back = decide(main_hall, badge.qr_text, gate_agent, at=t + dt.timedelta(minutes=3))
+    assert back.flag == ""
+    decide(main_hall, other.qr_text, gate_agent, at=t + dt.timedelta(minutes=4))
+    decide(main_hall, other.qr_text, gate_agent, direction="out", at=t + dt.timedelta(minutes=5))
+    lonely_exit = decide(
+        main_hall, other.qr_text, gate_agent, direction="out", at=t + dt.timedelta(minutes=6)
+    )
+    assert lonely_exit.flag == "not_inside"
+    decide(main_hall, "garbage", gate_agent, at=t + dt.timedelta(minutes=7))
+    counters = gate.session_counters(session_ids=[opening])
+    assert counters[opening] == {"admitted": 2, "inside": 1}
+
+
+def test_an_exit_after_the_session_is_recorded_against_it(main_hall, badge, gate_agent):
+    decide(main_hall, badge.qr_text, gate_agent)
+    late = decide(
+        main_hall, badge.qr_text, gate_agent, direction="out", at=local(2025, 11, 25, 0, 30)
+    )
+    assert (late.reason, late.session.kind, late.flag) == ("exit", "opening", "")
+
+
+def test_a_revoked_badge_may_still_leave(main_hall, badge, gate_agent, reviewer):
+    decide(main_hall, badge.qr_text, gate_agent)
+    review.request_revoke(request=badge.request, actor=reviewer, reason="Misconduct")
+    assert decide(main_hall, badge.qr_text, gate_agent, direction="out").decision == "admit"
+
+
+def test_public_keys_are_loaded_once_per_process():
+    assert gate.public_keys() is gate.public_keys()
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+
+def scan_url(checkpoint) -> str:
+    return reverse("gate:api_scan", args=[checkpoint.pk])
+
+
+def scan_body(code, **extra) -> dict:
+    return {"code": code, "device_id": "phone-1", "client_scan_id": f"c{next(_scan_ids)}", **extra}
+
+
+def test_a_successful_online_scan_costs_at_most_three_queries(
+    client, main_hall, badge, gate_agent, django_assert_max_num_queries
+):
+    headers = bearer(gate_agent)
+    with time_machine.travel(DURING_OPENING, tick=False):
+        post_json(client, scan_url(main_hall), scan_body(badge.qr_text), headers=headers)
+        with django_assert_max_num_queries(3):
+            response = post_json(
+                client, scan_url(main_hall), scan_body(badge.qr_text), headers=headers
+            )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["decision"], body["reason"], body["flag"]) == ("admit", "ok", "already_inside")
+
+
+def test_the_scan_answer_has_what_the_agent_needs_and_a_retry_is_recorded_once(
+    client, main_hall, badge, gate_agent
+):
+    body = scan_body(badge.qr_text)
+    with time_machine.travel(DURING_OPENING, tick=False):
+        first = post_json(client, scan_url(main_hall), body, gate_agent)
+        retry = post_json(client, scan_url(main_hall), body, gate_agent)
+    assert first.status_code == retry.status_code == 200
+    answer = first.json()
+    check_response(first, "/gate/api/checkpoints/{checkpoint_id}/scan", "post")
+    assert answer["decision"] == "admit" and answer["message"] == "Valid badge for this session."
+    holder = answer["holder"]
+    assert holder["name"] == badge.request.full_name
+    assert (holder["outlet"], holder["country"], holder["country_name"]) == (
+        "Le Matin",
+        "MA",
+        "Morocco",
+    )
+    assert answer["session"]["title"] == "Opening ceremony"
+    assert retry.json()["duplicate"] is True
+    assert retry.json()["scan_id"] == answer["scan_id"]
+    assert retry.json()["flag"] == ""  # the first answer, not "already inside"
+    assert Scan.objects.count() == 1
+    with time_machine.travel(DURING_OPENING + dt.timedelta(minutes=1), tick=False):
+        photo = client.get(holder["photo_url"], headers=bearer(gate_agent))
+        anonymous = client.get(holder["photo_url"])
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert photo["Cache-Control"] == "no-store, private"
+    assert b"".join(photo.streaming_content)[:2] == b"\xff\xd8"
+    assert anonymous.status_code == 401
+    # A ticket is short-lived: the agent sees the face of the badge in front of them, no more.
+    with time_machine.travel(DURING_OPENING + dt.timedelta(minutes=20), tick=False):
+        expired = client.get(holder["photo_url"], headers=bearer(gate_agent))
+    assert expired.status_code == 404
+    bad_ticket = client.get(reverse("gate:api_photo", args=["nope"]), headers=bearer(gate_agent))
+    assert bad_ticket.status_code == 404 and bad_ticket.json()["error"] == "no_photo"
+
+
+def test_the_answer_is_in_the_agents_language(client, main_hall, badge, gate_agent):
+    with time_machine.travel(local(2025, 11, 24, 8, 0), tick=False):
+        response = post_json(
+            client,
+            scan_url(main_hall),
+            scan_body(badge.qr_text),
+            gate_agent,
+            headers={"Accept-Language": "fr"},
+        )
+    answer = response.json()
+    assert answer["reason"] == "too_early"
+    assert answer["session"]["title"] == "Cérémonie d'ouverture"
+
+
+def test_a_denied_scan_is_an_answer_not_an_error(client, main_hall, gate_agent):
+    response = post_json(client, scan_url(main_hall), scan_body("not a badge"), gate_agent)
+    assert response.status_code == 200
+    assert response.json()["decision"] == "deny" and response.json()["reason"] == "malformed"
+    check_response(response, "/gate/api/checkpoints/{checkpoint_id}/scan", "post")
+
+
+def test_only_gate_agents_and_staff_above_them_may_use_the_api(
+    client, main_hall, badge, gate_agent, supervisor, reviewer, badge_desk
+):
+    url = scan_url(main_hall)
+    no_token = post_json(client, url, scan_body(badge.qr_text))
+    assert no_token.status_code == 401 and no_token.json()["error"] == "not_authenticated"
+    assert no_token["WWW-Authenticate"].startswith("Bearer")
+    forged = post_json(
+        client, url, scan_body(badge.qr_text), headers={"Authorization": "Bearer x:y"}
+    )
+    assert forged.json()["error"] == "invalid_token"
+    for outsider in (reviewer, badge_desk):
+        refused = post_json(client, url, scan_body(badge.qr_text), outsider)
+        assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
+    assert post_json(client, url, scan_body(badge.qr_text), supervisor).status_code == 200
+    headers = bearer(gate_agent)
+    gate_agent.is_active = False
+    gate_agent.save(update_fields=["is_active"])
+    assert post_json(client, url, scan_body(badge.qr_text), headers=headers).status_code == 403
+    gate_agent.is_active = True
+    gate_agent.set_password("a new password for the gate")
+    gate_agent.save()
+    changed = post_json(client, url, scan_body(badge.qr_text), headers=headers)
+    assert changed.status_code == 401 and changed.json()["error"] == "invalid_token"
+    assert Scan.objects.count() == 1  # only the supervisor's scan
+
+
+def test_a_gate_token_expires(client, main_hall, badge, gate_agent):
+    with time_machine.travel(DURING_OPENING, tick=False):
+        headers = bearer(gate_agent)
+    with time_machine.travel(DURING_OPENING + dt.timedelta(hours=17), tick=False):
+        response = post_json(client, scan_url(main_hall), scan_body(badge.qr_text), headers=headers)
+    assert response.status_code == 401 and response.json()["error"] == "token_expired"
+
+
+def test_a_signed_in_agent_gets_a_token_from_the_session(client, gate_agent, reviewer):
+    url = reverse("gate:api_token")
+    assert client.get(url).status_code == 401
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 403
+    client.force_login(gate_agent)
+    response = client.get(url)
+    assert response.status_code == 200
+    check_response(response, "/gate/api/token", "get")
+    agent_id, fingerprint = read_token(response.json()["token"])
+    assert (agent_id, fingerprint) == (gate_agent.pk, gate.token_fingerprint(gate_agent.password))
+
+
+@pytest.mark.parametrize(
+    "body, status, error",
+    [
+        (b"{not json", 400, "bad_json"),
+        (b"[1, 2]", 400, "bad_json"),
+        (b"\xff\xfe", 400, "bad_json"),
+        (json.dumps({"code": "x"}), 400, "invalid"),
+        (json.dumps({"code": "", "device_id": "d", "client_scan_id": "c"}), 400, "invalid"),
+        (json.dumps({"code": 5, "device_id": "d", "client_scan_id": "c"}), 400, "invalid"),
+        (json.dumps({"code": "x", "device_id": "d\u0000", "client_scan_id": "c"}), 400, "invalid"),
+        (
+            json.dumps({"code": "x", "device_id": "d", "client_scan_id": "c", "direction": "up"}),
+            400,
+            "invalid",
+        ),
+        (json.dumps({"code": "x" * 5000, "device_id": "d", "client_scan_id": "c"}), 400, "invalid"),
+        (b"[" * 5000, 400, "bad_json"),
+        (b" " * 9000, 413, "too_large"),
+    ],
+)
+def test_malformed_requests_get_a_4xx_json_answer(
+    client, main_hall, gate_agent, body, status, error
+):
+    response = post_json(client, scan_url(main_hall), body, gate_agent)
+    assert response.status_code == status
+    assert response.json()["error"] == error
+    check_response(response, "/gate/api/checkpoints/{checkpoint_id}/scan", "post")
+    assert not Scan.objects.exists()
+
+
+def test_unknown_checkpoints_methods_and_addresses_get_json_errors(client, main_hall, gate_agent):
+    body = scan_body("PP1:")
+    for checkpoint_id in (999999, 0, 10**30):
+        response = post_json(
+            client, f"/gate/api/checkpoints/{checkpoint_id}/scan", body, gate_agent
+        )
+        assert response.status_code == 404 and response.json()["error"] == "unknown_checkpoint"
+    wrong_method = client.get(scan_url(main_hall), headers=bearer(gate_agent))
+    assert wrong_method.status_code == 405 and wrong_method["Allow"] == "POST"
+    assert wrong_method.json()["error"] == "method_not_allowed"
+    for path in ("/gate/api/nothing", "/gate/api/checkpoints/abc/scan", "/gate/api"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+_scan_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "code": st.one_of(st.text(max_size=80), st.integers(), st.none(), st.just("PP1:")),
+        "device_id": st.one_of(st.text(max_size=70), st.integers(), st.just("phone-1")),
+        "client_scan_id": st.one_of(st.text(max_size=70), st.uuids().map(str)),
+        "direction": st.one_of(st.sampled_from(["in", "out", "IN", ""]), st.integers()),
+        "checkpoint": _json_values,
+        "scans": _json_values,
+    },
+)
+
+
+@hypothesis_settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        _json_values.map(lambda v: json.dumps(v).encode()),
+        _scan_like.map(lambda v: json.dumps(v).encode()),
+    ),
+    endpoint=st.sampled_from(["scan", "upload"]),
+)
+def test_random_garbage_never_breaks_the_api(client, main_hall, gate_agent, body, endpoint):
+    url = scan_url(main_hall) if endpoint == "scan" else reverse("gate:api_offline_scans")
+    response = post_json(client, url, body, gate_agent)
+    assert response["Content-Type"] == "application/json"
+    payload = response.json()
+    if response.status_code == 200:  # a well-formed scan of something that is not a badge
+        assert endpoint == "scan" and payload["decision"] == "deny"
+    else:
+        assert 400 <= response.status_code < 500
+        assert payload["error"] and payload["message"]
+
+
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    scan=st.fixed_dictionaries(
+        {
+            "client_scan_id": st.from_regex(r"\A[a-z0-9]{1,10}\Z"),
+            "checkpoint": st.one_of(st.integers(), st.just("main hall")),
+            "code": st.text(min_size=1, max_size=40),
+            "scanned_at": st.one_of(
+                st.datetimes(timezones=st.just(dt.UTC)).map(dt.datetime.isoformat),
+                st.text(max_size=30),
+            ),
+            "decision": st.sampled_from(["admit", "deny", "maybe"]),
+            "reason": st.sampled_from([*gate.REASONS, "because"]),
+        },
+        optional={"session": st.one_of(st.none(), st.integers()), "direction": st.text(max_size=3)},
+    )
+)
+def test_random_offline_scans_are_recorded_or_refused_never_a_500(
+    client, main_hall, gate_agent, scan
+):
+    url = reverse("gate:api_offline_scans")
+    if scan["checkpoint"] == "main hall":
+        scan["checkpoint"] = main_hall.pk
+    response = post_json(client, url, {"device_id": "fuzz", "scans": [scan]}, gate_agent)
+    assert response.status_code in (200, 400), response.content
+    check_response(response, "/gate/api/offline-scans", "post")
+
+
+# --- offline ---------------------------------------------------------------------------------------
+
+
+def offline_scan(checkpoint, code, at, *, scan_id, decision="admit", reason="ok", direction="in"):
+    return {
+        "client_scan_id": scan_id,
+        "checkpoint": checkpoint.pk,
+        "code": code,
+        "direction": direction,
+        "scanned_at": at.isoformat(),
+        "decision": decision,
+        "reason": reason,
+        "session": checkpoint.sessions.get(kind="opening").pk
+        if checkpoint.sessions.filter(kind="opening").exists()
+        else None,
+    }
+
+
+def upload(client, agent, device, scans):
+    return post_json(
+        client, reverse("gate:api_offline_scans"), {"device_id": device, "scans": scans}, agent
+    )
+
+
+def test_replaying_an_offline_upload_records_each_scan_once(client, main_hall, badge, gate_agent):
+    scans = [
+        offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="a1"),
+        offline_scan(
+            main_hall,
+            badge.qr_text,
+            DURING_OPENING + dt.timedelta(minutes=30),
+            scan_id="a2",
+            reason="exit",
+            direction="out",
+        ),
+        offline_scan(
+            main_hall, "garbage", DURING_OPENING, scan_id="a3", decision="deny", reason="malformed"
+        ),
+    ]
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        first = upload(client, gate_agent, "phone-9", scans)
+        again = upload(client, gate_agent, "phone-9", scans)
+    assert first.status_code == again.status_code == 200
+    check_response(first, "/gate/api/offline-scans", "post")
+    assert [r["status"] for r in first.json()["results"]] == ["recorded"] * 3
+    assert [r["status"] for r in again.json()["results"]] == ["duplicate"] * 3
+    assert again.json()["duplicates"] == 3
+    assert Scan.objects.count() == 3
+    entry = Scan.objects.get(client_scan_id="a1")
+    assert (entry.badge, entry.offline, entry.agent, entry.scanned_at) == (
+        badge,
+        True,
+        gate_agent,
+        DURING_OPENING,
+    )
+    assert Scan.objects.get(client_scan_id="a3").badge is None
+    # Another device may use the same scan ids: they are its own scans.
+    assert upload(client, gate_agent, "phone-10", scans[:1]).json()["recorded"] == 1
+
+
+def test_a_badge_admitted_at_two_gates_while_offline_is_flagged_afterwards(
+    client, event, main_hall, badge, gate_agent
+):
+    side_door = checkpoint_for(event, "opening", name="Side door")
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        a = upload(
+            client,
+            gate_agent,
+            "phone-a",
+            [offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="x")],
+        )
+        # The other phone uploads later a scan it made *earlier*: the late upload is flagged.
+        b = upload(
+            client,
+            gate_agent,
+            "phone-b",
+            [
+                offline_scan(
+                    side_door, badge.qr_text, DURING_OPENING - dt.timedelta(minutes=5), scan_id="y"
+                )
+            ],
+        )
+        replay = upload(
+            client,
+            gate_agent,
+            "phone-b",
+            [
+                offline_scan(
+                    side_door, badge.qr_text, DURING_OPENING - dt.timedelta(minutes=5), scan_id="y"
+                )
+            ],
+        )
+    assert a.json()["results"][0]["flag"] == ""
+    assert b.json()["results"][0]["flag"] == "admitted_at_two_gates"
+    assert b.json()["results"][0]["flag_message"] == "Admitted at two gates while offline."
+    assert replay.json()["results"][0] == {**b.json()["results"][0], "status": "duplicate"}
+    flagged = Scan.objects.get(flag="admitted_at_two_gates")
+    assert flagged.device_id == "phone-b"
+    entry = AuditEntry.objects.get(action="gate.admitted_at_two_gates")
+    assert entry.request == badge.request and entry.data["badge"] == badge.pk
+
+
+def test_an_exit_between_two_offline_entries_means_no_flag(
+    client, event, main_hall, badge, gate_agent
+):
+    side_door = checkpoint_for(event, "opening", name="Side door")
+    t = DURING_OPENING
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        upload(
+            client,
+            gate_agent,
+            "phone-a",
+            [
+                offline_scan(main_hall, badge.qr_text, t, scan_id="1"),
+                offline_scan(
+                    main_hall,
+                    badge.qr_text,
+                    t + dt.timedelta(minutes=10),
+                    scan_id="2",
+                    reason="exit",
+                    direction="out",
+                ),
+            ],
+        )
+        later = upload(
+            client,
+            gate_agent,
+            "phone-b",
+            [offline_scan(side_door, badge.qr_text, t + dt.timedelta(minutes=20), scan_id="3")],
+        )
+        twice = upload(
+            client,
+            gate_agent,
+            "phone-b",
+            [offline_scan(side_door, badge.qr_text, t + dt.timedelta(minutes=25), scan_id="4")],
+        )
+    assert later.json()["results"][0]["flag"] == ""
+    assert twice.json()["results"][0]["flag"] == "already_inside"  # same phone: it knew
+
+
+def test_an_offline_entry_overlapping_an_online_one_is_flagged(
+    client, main_hall, badge, gate_agent
+):
+    decide(main_hall, badge.qr_text, gate_agent, at=DURING_OPENING, device="online-phone")
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        response = upload(
+            client,
+            gate_agent,
+            "offline-phone",
+            [
+                offline_scan(
+                    main_hall, badge.qr_text, DURING_OPENING + dt.timedelta(minutes=1), scan_id="z"
+                )
+            ],
+        )
+    assert response.json()["results"][0]["flag"] == "admitted_at_two_gates"
+
+
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        ({"checkpoint": 999999}, "unknown_checkpoint"),
+        ({"session": 999999}, "unknown_session"),
+        ({"decision": "admit", "reason": "revoked"}, "inconsistent"),
+        ({"decision": "deny", "reason": "ok"}, "inconsistent"),
+        ({"scanned_at": "2025-11-24T11:00:00"}, "invalid"),  # no offset
+        ({"scanned_at": "2999-01-01T00:00:00+00:00"}, "invalid"),  # the future
+        ({"reason": "because"}, "invalid"),
+    ],
+)
+def test_an_offline_upload_with_a_bad_scan_is_refused_whole_and_names_it(
+    client, main_hall, badge, gate_agent, change, error
+):
+    good = offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="good")
+    bad = {**offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="bad"), **change}
+    response = upload(client, gate_agent, "phone-1", [good, bad])
+    assert response.status_code == 400
+    assert response.json()["error"] == error and response.json()["index"] == 1
+    assert not Scan.objects.exists()
+
+
+def test_the_revocation_list_gives_a_gate_what_it_needs_to_decide_offline(
+    client, event, main_hall, badge, reviewer, badge_desk, gate_agent
+):
+    revoked = collected(event, reviewer, badge_desk)
+    review.request_revoke(request=revoked.request, actor=reviewer, reason="Forged card")
+    reissued = collected(event, reviewer, badge_desk)
+    badging.badge_reissue(badge=reissued, actor=badge_desk, reason="Lost")
+    uncollected = issued(event, reviewer)
+    response = client.get(
+        reverse("gate:api_revocations", args=[main_hall.pk]), headers=bearer(gate_agent)
+    )
+    assert response.status_code == 200
+    check_response(response, "/gate/api/checkpoints/{checkpoint_id}/revocations", "get")
+    data = response.json()
+    assert data["badges"] == [
+        [revoked.pk, 1, "revoked"],
+        [reissued.pk, 2, "not_collected"],
+        [uncollected.pk, 1, "not_collected"],
+    ]
+    assert data["max_badge_id"] == uncollected.pk
+    assert data["keys"] == gate.public_keys_b64()
+    sessions = {s["title"]: s for s in data["sessions"]}
+    opening = sessions["Opening ceremony"]
+    assert (
+        opening["at_checkpoint"] is True and sessions["Press conference"]["at_checkpoint"] is False
+    )
+    assert opening["opens_at"] == "2025-11-24T08:30:00Z"
+    assert opening["closes_at"] == "2025-11-24T23:00:00Z"  # midnight in Marrakech (UTC+1)
+    assert sessions["Closing ceremony"]["opens_at"] is None
+    assert data["messages"]["reasons"]["closed_to_media"] == "This session is closed to media."
+    assert set(data["messages"]["reasons"]) == set(gate.REASONS)
+
+
+def test_counters_say_who_was_admitted_and_who_is_inside(client, main_hall, badge, gate_agent):
+    decide(main_hall, badge.qr_text, gate_agent)
+    response = client.get(
+        reverse("gate:api_counters", args=[main_hall.pk]), headers=bearer(gate_agent)
+    )
+    check_response(response, "/gate/api/checkpoints/{checkpoint_id}/counters", "get")
+    by_title = {s["title"]: s for s in response.json()["sessions"]}
+    assert by_title["Opening ceremony"] | {"id": 0} == {
+        "id": 0,
+        "title": "Opening ceremony",
+        "admitted": 1,
+        "inside": 1,
+    }
+    assert by_title["Plenary"]["admitted"] == 0
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+
+def test_the_gate_page_is_for_gate_agents_and_carries_no_inline_code(
+    client, main_hall, gate_agent, reviewer
+):
+    url = reverse("gate:page", args=[main_hall.pk])
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/admin/login/")
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 403
+    client.force_login(gate_agent)
+    listing = client.get(reverse("gate:checkpoints"))
+    assert listing.status_code == 200 and "Main hall" in listing.text
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.text
+    assert 'id="gate-code"' in html and "data-token=" in html
+    assert "vendor/jsqr/jsQR.js" in html and "gate/gate.js" in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+    assert not re.search(r"\sstyle=", html), "inline style"
+    assert not re.search(r"\son[a-z]+=", html), "inline event handler"
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    assert client.get(reverse("gate:page", args=[999999])).status_code == 404
+
+
+def test_the_gate_page_in_arabic_is_right_to_left(client, main_hall, gate_agent):
+    client.force_login(gate_agent)
+    page = client.get(reverse("gate:page", args=[main_hall.pk]), headers={"Accept-Language": "ar"})
+    assert 'dir="rtl"' in page.text
+
+
+# --- the OpenAPI description -------------------------------------------------------------------
+
+
+def test_the_openapi_schema_is_served_and_every_documented_path_exists(client):
+    response = client.get(reverse("gate:api_openapi"))
+    assert response.status_code == 200
+    spec = response.json()
+    assert spec == json.loads(json.dumps(openapi_schema()))
+    assert spec["openapi"].startswith("3.")
+    examples = {"checkpoint_id": "1", "ticket": "abc:def"}
+    for path, operations in spec["paths"].items():
+        concrete = re.sub(r"\{(\w+)\}", lambda m: examples[m.group(1)], path)
+        match = resolve(concrete)
+        assert match.url_name != "api_not_found", path
+        assert match.namespace == "gate"
+        for method in operations:
+            assert method in ("get", "post")
+            # The view answers this method (not 405), whatever else it says.
+            response = getattr(client, method)(concrete, content_type="application/json")
+            assert response.status_code != 405, (path, method)
+        other = "post" if "get" in operations else "get"
+        if other not in operations:
+            assert getattr(client, other)(concrete).status_code == 405, (path, other)
+    documented = {re.sub(r"\{(\w+)\}", lambda m: examples[m.group(1)], p) for p in spec["paths"]}
+    named = {
+        reverse(f"gate:{name}", args=args)
+        for name, args in [
+            ("api_token", []),
+            ("api_scan", [1]),
+            ("api_revocations", [1]),
+            ("api_counters", [1]),
+            ("api_offline_scans", []),
+            ("api_photo", ["abc:def"]),
+            ("api_openapi", []),
+        ]
+    }
+    assert named == documented  # every endpoint is documented, and nothing else
+
+
+def check_response(response, path: str, method: str) -> None:
+    """The response matches what the OpenAPI description says for this path and status."""
+    spec = openapi_schema()
+    responses = spec["paths"][path][method]["responses"]
+    assert str(response.status_code) in responses, (path, response.status_code)
+    content = responses[str(response.status_code)]["content"]
+    assert "application/json" in content
+    assert response["Content-Type"] == "application/json"
+    errors = list(_validate(response.json(), content["application/json"]["schema"], spec, "$"))
+    assert not errors, errors
+
+
+def _validate(value, schema, spec, where):
+    if schema is False:
+        yield f"{where}: not allowed"
+        return
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        yield from _validate(value, spec["components"]["schemas"][name], spec, where)
+        return
+    if "oneOf" in schema:
+        fits = [s for s in schema["oneOf"] if not list(_validate(value, s, spec, where))]
+        if len(fits) != 1:
+            yield f"{where}: matches {len(fits)} of oneOf"
+        return
+    types = schema.get("type")
+    if types is not None:
+        kinds = {
+            "string": str,
+            "integer": int,
+            "boolean": bool,
+            "object": dict,
+            "array": list,
+            "null": type(None),
+            "number": (int, float),
+        }
+        allowed = [types] if isinstance(types, str) else types
+        ok = any(
+            isinstance(value, kinds[t]) and not (t == "integer" and isinstance(value, bool))
+            for t in allowed
+        )
+        if not ok:
+            yield f"{where}: {value!r} is not {allowed}"
+            return
+    if "enum" in schema and value not in schema["enum"]:
+        yield f"{where}: {value!r} not in {schema['enum']}"
+    if isinstance(value, str) and "pattern" in schema and not re.search(schema["pattern"], value):
+        yield f"{where}: {value!r} does not match {schema['pattern']}"
+    if isinstance(value, str) and schema.get("format") == "date-time":
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError:
+            yield f"{where}: {value!r} is not a date-time"
+    if isinstance(value, dict):
+        for name in schema.get("required", []):
+            if name not in value:
+                yield f"{where}: {name} missing"
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        for name, item in value.items():
+            if name in properties:
+                yield from _validate(item, properties[name], spec, f"{where}.{name}")
+            elif extra is False:
+                yield f"{where}: unexpected {name}"
+            elif isinstance(extra, dict):
+                yield from _validate(item, extra, spec, f"{where}.{name}")
+    if isinstance(value, list):
+        prefix = schema.get("prefixItems", [])
+        if len(value) < schema.get("minItems", 0):
+            yield f"{where}: too few items"
+        for i, item in enumerate(value):
+            sub = prefix[i] if i < len(prefix) else schema.get("items", True)
+            if sub is True:
+                continue
+            yield from _validate(item, sub, spec, f"{where}[{i}]")

@@ -1,0 +1,188 @@
+"""A gate agent on a phone: signs in, scans by typing the code (as a USB scanner does), then
+keeps scanning with the network cut — the page decides by itself — and uploads once it is back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from accreditation import badging, review
+from accreditation.models import Scan
+from events.models import Checkpoint, Session
+from tests.factories import make_request, make_user
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def csp_violations(phone):
+    violations: list[str] = []
+    phone.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations
+
+
+@pytest.fixture
+def staff(event):
+    """The personas, committed for the live server (a transactional flush emptied the groups)."""
+    from accreditation.roles import sync_roles
+
+    sync_roles()
+    return {
+        "reviewer": make_user("reviewer", "Reviewer"),
+        "desk": make_user("desk", "Badge desk"),
+        "gate": make_user("gate", "Gate agent"),
+    }
+
+
+@pytest.fixture
+def hall(event):
+    """A session open to media that admits now, served at the main hall."""
+    now = timezone.now()
+    session = Session.objects.create(
+        event=event,
+        kind="press_conference",
+        title="Press conference",
+        starts_at=now + dt.timedelta(minutes=20),
+        ends_at=now + dt.timedelta(hours=3),
+        media_access="open",
+    )
+    checkpoint = Checkpoint.objects.create(event=event, name="Main hall")
+    checkpoint.sessions.set([session])
+    return checkpoint
+
+
+def collected_badges(event, staff, session, names):
+    badges = []
+    for given in names:
+        req = make_request(event, given_names=given, outlet_name="Le Matin")
+        review.request_approve(request=req, actor=staff["reviewer"], sessions=[session])
+        badges.append(badging.badge_issue(request_id=req.pk))
+    badging.batch_render(
+        batch_id=badging.batch_create(event=event, badges=badges, actor=staff["desk"]).pk
+    )
+    for badge in badges:
+        badging.badge_handover(badge=badge, actor=staff["desk"], identity_checked=True)
+    return badges
+
+
+def tampered(code: str) -> str:
+    """The same code with one bit of its signature flipped."""
+    from accreditation.badges.signing import PREFIX, b45decode, b45encode
+
+    raw = bytearray(b45decode(code[len(PREFIX) :]))
+    raw[-1] ^= 1
+    return PREFIX + b45encode(bytes(raw))
+
+
+def sign_in(page: Page, live_server, username: str) -> None:
+    page.goto(live_server.url + "/admin/login/")
+    page.locator('input[name="username"]').fill(username)
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.locator('#login-form [type="submit"]').click()
+    expect(page).not_to_have_url(re.compile(r"/admin/login/"))
+
+
+def scan(page: Page, code: str) -> None:
+    if page.locator("#gate-result").is_visible():
+        page.locator("#gate-dismiss").click()
+    field = page.locator("#gate-code")
+    field.fill(code)
+    field.press("Enter")
+
+
+def test_a_gate_agent_scans_online_then_offline_and_the_scans_are_uploaded_once(
+    phone, live_server, event, staff, hall, csp_violations
+):
+    session = hall.sessions.get()
+    amina, omar = collected_badges(event, staff, session, ["Amina", "Omar"])
+    gate = phone
+
+    sign_in(gate, live_server, "gate")
+    gate.goto(live_server.url + "/gate/")
+    gate.get_by_role("link", name="Main hall").click()
+    root = gate.locator("#gate")
+    expect(root).to_have_attribute("data-state", "ready")
+    expect(gate.locator("#gate-network")).to_have_text("Online")
+
+    # Online: the server decides, and the agent sees who it is.
+    scan(gate, amina.qr_text)
+    result = gate.locator("#gate-result")
+    expect(result).to_be_visible()
+    expect(result).to_have_class(re.compile(r"\bis-admit\b"))
+    expect(gate.locator("#gate-verdict")).to_have_text("ADMIT")
+    expect(gate.locator("#gate-name")).to_have_text(amina.request.full_name)
+    expect(gate.locator("#gate-outlet")).to_have_text("Le Matin")
+    expect(gate.locator("#gate-country")).to_have_text("Morocco")
+    photo = gate.locator("#gate-photo")
+    expect(photo).to_be_visible()
+    gate.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
+    )
+    online = Scan.objects.get()
+    assert (online.badge, online.decision, online.offline) == (amina, "admit", False)
+    expect(gate.locator('[data-session] [data-counter="admitted"]')).to_have_text("1")
+
+    # The network drops: the page verifies the signature itself and applies the rules.
+    gate.context.set_offline(True)
+    expect(gate.locator("#gate-network")).to_have_text(re.compile("Offline"))
+    scan(gate, omar.qr_text)
+    expect(gate.locator("#gate-verdict")).to_have_text("ADMIT")
+    expect(gate.locator("#gate-offline-note")).to_be_visible()
+    expect(gate.locator("#gate-number")).to_contain_text(f"{omar.pk:06d}")
+    scan(gate, tampered(omar.qr_text))
+    expect(gate.locator("#gate-verdict")).to_have_text("DENY")
+    expect(gate.locator("#gate-reason")).to_have_text("This badge code is not genuine.")
+    scan(gate, amina.qr_text)  # she went in an hour ago and never left: still in, flagged
+    expect(gate.locator("#gate-verdict")).to_have_text("ADMIT")
+    expect(gate.locator("#gate-flag")).to_contain_text("Already inside")
+    expect(root).to_have_attribute("data-queue", "3")
+    queued = json.loads(gate.evaluate("localStorage.getItem('pp-gate-queue')"))
+    assert [(q["decision"], q["reason"]) for q in queued] == [
+        ("admit", "ok"),
+        ("deny", "bad_signature"),
+        ("admit", "ok"),
+    ]
+    assert Scan.objects.count() == 1  # nothing reached the server
+
+    # Back online: the queue is uploaded, each scan recorded once.
+    gate.context.set_offline(False)
+    expect(root).to_have_attribute("data-queue", "0", timeout=15_000)
+    offline = Scan.objects.filter(offline=True).order_by("scanned_at")
+    assert [s.client_scan_id for s in offline] == [q["client_scan_id"] for q in queued]
+    assert [(s.badge, s.reason) for s in offline] == [
+        (omar, "ok"),
+        (None, "bad_signature"),
+        (amina, "ok"),
+    ]
+    assert offline[2].flag == "already_inside"
+    # The same upload again (a phone that never heard the answer) records nothing more.
+    replay = gate.evaluate(
+        """async (scans) => {
+            const root = document.getElementById("gate");
+            const response = await fetch("/gate/api/offline-scans", {
+              method: "POST",
+              headers: {"Content-Type": "application/json",
+                        "Authorization": "Bearer " + root.dataset.token},
+              body: JSON.stringify({device_id: localStorage.getItem("pp-gate-device").replaceAll('"', ''),
+                                    scans}),
+            });
+            return await response.json();
+        }""",
+        queued,
+    )
+    assert replay["duplicates"] == 3 and replay["recorded"] == 0
+    assert Scan.objects.count() == 4
+    assert not csp_violations
