@@ -119,6 +119,40 @@ def test_from_submission_to_a_badge_in_hand(stack):
     desk.post(f"/desk/badges/{badge.pk}/", {"action": "handover", "identity_checked": "1"})
     assert AccreditationRequest.objects.get(pk=req.pk).status == Status.COLLECTED
 
+    # At the gate: the opening ceremony is on now, the checkpoint serves it.
+    import datetime as dt
+    import json
+
+    from django.utils import timezone
+
+    from events.models import Checkpoint
+
+    now = timezone.now()
+    event.sessions.filter(pk=opening.pk).update(
+        starts_at=now - dt.timedelta(minutes=5), ends_at=now + dt.timedelta(hours=1)
+    )
+    gate_checkpoint = Checkpoint.objects.create(event=event, name="Main entrance")
+    gate_checkpoint.sessions.set([opening])
+    make_user("gate", "Gate agent")
+    agent = Browser(stack.base)
+    agent.login("gate", "correct horse battery")
+    token = json.loads(agent.get("/gate/api/token")[2])["token"]
+    scan = {
+        "code": Badge.objects.get(pk=badge.pk).qr_text,
+        "direction": "in",
+        "device_id": "phone-1",
+        "client_scan_id": "s1",
+    }
+    status, _h, body = agent.request(
+        "POST",
+        f"/gate/api/checkpoints/{gate_checkpoint.pk}/scan",
+        json.dumps(scan).encode(),
+        {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    answer = json.loads(body)
+    assert status == 200 and answer["decision"] == "admit", answer
+    assert Badge.objects.get(pk=badge.pk).scans.filter(decision="admit").count() == 1
+
     mail = "".join(p.read_text() for p in (stack.workdir / "var" / "mail").glob("*"))
     assert reference in mail and "approved" in mail.lower()
     from accreditation.badges.signing import load_private_key, verify_code
