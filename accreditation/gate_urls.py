@@ -9,6 +9,7 @@ app_name = "gate"
 urlpatterns = [
     path("", gate_views.checkpoints, name="checkpoints"),
     path("<int:checkpoint_id>/", gate_views.gate_page, name="page"),
+    path("sw.js", gate_views.service_worker, name="service_worker"),
     path("api/openapi.json", gate_api.openapi, name="api_openapi"),
     path("api/token", gate_api.token, name="api_token"),
     path("api/checkpoints/<int:checkpoint_id>/scan", gate_api.scan, name="api_scan"),

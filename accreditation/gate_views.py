@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch
 from django.http import Http404
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accreditation import gate
 from accreditation.gate_api import issue_token
@@ -76,8 +81,57 @@ def gate_page(request, checkpoint_id: int):
                 "counters": reverse("gate:api_counters", args=[checkpoint.pk]),
                 "upload": reverse("gate:api_offline_scans"),
                 "token": reverse("gate:api_token"),
+                "service_worker": reverse("gate:service_worker"),
             },
         },
     )
     response["Cache-Control"] = "no-store"
+    return response
+
+
+# What the gate page needs to start without the network (templates/base.html, gate/gate.html).
+GATE_ASSETS = (
+    "vendor/bootstrap/bootstrap.min.css",
+    "vendor/bootstrap/bootstrap.rtl.min.css",
+    "css/presspass.css",
+    "gate/gate.css",
+    "vendor/jsqr/jsQR.js",
+    "gate/gate.js",
+)
+
+
+def _assets_version(urls: list[str]) -> str:
+    """Changes when an asset changes, so that phones drop their old copies (in production
+    the hashed static names change too; in development only the content does)."""
+    digest = hashlib.sha256("\n".join(urls).encode())
+    for name in GATE_ASSETS:
+        path = finders.find(name)
+        if path:
+            with open(path, "rb") as file:
+                digest.update(hashlib.sha256(file.read()).digest())
+    return digest.hexdigest()[:16]
+
+
+def service_worker(request):
+    """The gate's service worker, served under /gate/ so that its scope covers the gate pages.
+
+    It holds nothing personal and needs no sign-in: it only keeps the last copy of the gate
+    pages this phone opened, and their scripts and styles, for a reload without network."""
+    assets = [static(name) for name in GATE_ASSETS]
+    scope = reverse("gate:checkpoints")
+    response = render(
+        request,
+        "gate/sw.js",
+        {
+            "assets": json.dumps(assets),
+            "scope": scope,
+            "version": _assets_version(assets),
+            "offline_text": _(
+                "No network, and this gate page was never opened on this phone: "
+                "open it once while connected."
+            ),
+        },
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
     return response

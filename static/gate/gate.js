@@ -719,6 +719,31 @@
 
   cameraButton.addEventListener("click", () => (stream ? stopCamera() : startCamera()));
 
+  // --- reload without network ----------------------------------------------------------------------
+  // The service worker (templates/gate/sw.js) keeps the last copy of this page and its assets,
+  // so that the agent can reload or reopen it while the venue network is down.
+  function registerServiceWorker() {
+    const url = root.dataset.serviceWorker;
+    if (!url || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "page-kept") {
+        root.dataset.offlineReady = event.data.kept ? "true" : "false";
+      }
+    });
+    navigator.serviceWorker
+      .register(url)
+      .then(() => navigator.serviceWorker.ready)
+      .then((registration) => {
+        if (navigator.serviceWorker.controller) {
+          root.dataset.offlineReady = "true"; // the worker kept this page as it passed
+        } else {
+          // This load came before the worker existed: ask it to keep a copy of the page now.
+          registration.active.postMessage({ type: "keep-page", url: location.href });
+        }
+      })
+      .catch(() => null);
+  }
+
   // --- start ---------------------------------------------------------------------------------------
   window.addEventListener("online", () => {
     updateStatus();
@@ -738,6 +763,7 @@
       refreshCounters();
     });
   updateStatus();
+  registerServiceWorker();
   setInterval(flushQueue, 10000);
   setInterval(refreshCounters, 15000);
   setInterval(refreshSync, 60000);

@@ -186,3 +186,41 @@ def test_a_gate_agent_scans_online_then_offline_and_the_scans_are_uploaded_once(
     assert replay["duplicates"] == 3 and replay["recorded"] == 0
     assert Scan.objects.count() == 4
     assert not csp_violations
+
+
+def test_the_gate_page_reopens_without_network_and_keeps_deciding(
+    phone, live_server, event, staff, hall, csp_violations
+):
+    """A phone that lost the network (or was restarted) still opens the gate page it opened
+    before, from the service worker's copy, and decides with the list it synchronised."""
+    session = hall.sessions.get()
+    (amina,) = collected_badges(event, staff, session, ["Amina"])
+    gate = phone
+
+    sign_in(gate, live_server, "gate")
+    gate.goto(live_server.url + f"/gate/{hall.pk}/")
+    root = gate.locator("#gate")
+    expect(root).to_have_attribute("data-state", "ready")
+    expect(root).to_have_attribute("data-offline-ready", "true")
+
+    gate.context.set_offline(True)
+    gate.reload()
+    expect(root).to_have_attribute("data-state", "ready")
+    expect(gate.locator("#gate-network")).to_have_text(re.compile("Offline"))
+    expect(gate.locator("#gate-sessions-title")).to_be_visible()
+    scan(gate, amina.qr_text)
+    expect(gate.locator("#gate-verdict")).to_have_text("ADMIT")
+    expect(gate.locator("#gate-offline-note")).to_be_visible()
+    expect(root).to_have_attribute("data-queue", "1")
+    assert not Scan.objects.exists()
+
+    # A gate page this phone never opened cannot be made up offline: it says so.
+    other = Checkpoint.objects.create(event=event, name="Side door")
+    gate.goto(live_server.url + f"/gate/{other.pk}/")
+    expect(gate.locator("body")).to_contain_text("open it once while connected")
+
+    gate.context.set_offline(False)
+    gate.goto(live_server.url + f"/gate/{hall.pk}/")
+    expect(root).to_have_attribute("data-queue", "0", timeout=15_000)
+    assert Scan.objects.get().badge == amina
+    assert not csp_violations
