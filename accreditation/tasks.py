@@ -113,6 +113,13 @@ def purge_print_batches() -> int:
     return batch_purge()
 
 
+@shared_task(name="accreditation.send_reminders")
+def send_reminders() -> int:
+    from accreditation.reminders import reminders_send
+
+    return reminders_send()
+
+
 @shared_task(name="accreditation.retention_purge")
 def retention_purge() -> dict:
     from accreditation.retention import retention_purge as purge

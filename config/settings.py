@@ -195,7 +195,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "accreditation.sweep_checks", "schedule": 300.0},
     "purge-print-batches": {"task": "accreditation.purge_print_batches", "schedule": 3600.0},
     "retention-purge": {"task": "accreditation.retention_purge", "schedule": 86400.0},
+    "send-reminders": {"task": "accreditation.send_reminders", "schedule": 3600.0},
 }
+# A journalist who has not answered a question from staff is reminded once, this many days later.
+PRESSPASS_REMINDER_DAYS = env_int("PRESSPASS_REMINDER_DAYS", 3)
 
 # --- Auth ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
