@@ -286,7 +286,13 @@ PRESSPASS_SUBMISSIONS_PER_HOUR = env_int("PRESSPASS_SUBMISSIONS_PER_HOUR", 60)
 PRESSPASS_TRUSTED_PROXIES = env_int("PRESSPASS_TRUSTED_PROXIES", 0)
 
 # --- E-mail --------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The demo prints e-mails; production sends them over SMTP unless told otherwise.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
