@@ -27,6 +27,7 @@ from django.http import FileResponse, JsonResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django_countries import countries
@@ -255,6 +256,12 @@ def _photo_url_prefix(root_urlconf, urlconf, script_prefix) -> str:
     return reverse("gate:api_photo", args=["-"])[:-1]
 
 
+@lru_cache(maxsize=1024)
+def _country_name(code: str, language: str | None) -> str:
+    """The country's name in the active language (looked up once per process and language)."""
+    return str(countries.name(code))
+
+
 def decision_payload(result: gate.GateDecision) -> dict:
     holder = None
     if result.holder is not None:
@@ -269,7 +276,7 @@ def decision_payload(result: gate.GateDecision) -> dict:
             "family_names": h.family_names,
             "outlet": h.outlet,
             "country": h.country,
-            "country_name": str(countries.name(h.country)) if h.country else "",
+            "country_name": _country_name(h.country, get_language()) if h.country else "",
             "photo_url": _photo_url_prefix(
                 settings.ROOT_URLCONF, get_urlconf(), get_script_prefix()
             )

@@ -12,9 +12,9 @@ What it does:
 1. creates (or reuses) the benchmark database, migrates it and fills it once with an event,
    a session admitting now, a checkpoint, a gate agent and N collected badges with genuinely
    signed codes; empties the scan log;
-2. counts the SQL queries of one scan through Django's test client (same database);
-3. starts gunicorn (2 sync workers, persistent database connections) with a bench-only
-   URLconf (bench/scan_bench_urls.py) that adds a trivial JSON view;
+2. counts the SQL queries of one scan through config.wsgi's application (same database);
+3. starts gunicorn (3 sync workers, as the Procfile; persistent database connections) with a
+   bench-only URLconf (bench/scan_bench_urls.py) that adds a trivial JSON view;
 4. drives both endpoints with wrk (``apt-get install wrk``) on 127.0.0.1 — a fixed number of
    connections for a fixed time, after a warm-up — each scan a different badge and a new
    scan id, so every one is a real decision and a real INSERT; the trivial view once before
@@ -110,13 +110,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=3, help="as the Procfile's default (WEB_CONCURRENCY)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="> 1: gthread workers")
+    parser.add_argument(
+        "--conn-health-checks",
+        choices=["project", "on", "off"],
+        default="project",
+        help="Django's CONN_HEALTH_CHECKS (a SELECT 1 per request): the project's, or forced",
+    )
     parser.add_argument(
         "--database", default="postgres://postgres@127.0.0.1:5432/presspass_scanbench"
     )
     args = parser.parse_args()
 
+    os.environ["BENCH_CONN_HEALTH_CHECKS"] = args.conn_health_checks
     create_database(args.database)
     os.environ["DATABASE_URL"] = args.database
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.scan_bench_settings"
@@ -154,7 +163,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             codes_file = Path(tmp) / "codes.txt"
             codes_file.write_text("\n".join(codes) + "\n")
-            runner = WrkRunner(tmp, args) if shutil.which("wrk") else PythonRunner(args)
+            runner = WrkRunner(tmp, args, server.pid) if shutil.which("wrk") else PythonRunner(args)
             trivial_1 = runner.trivial(base + "/bench/trivial")
             scans = runner.scan(base, scan_path, token, codes_file, codes)
             trivial_2 = runner.trivial(base + "/bench/trivial")
@@ -180,6 +189,22 @@ def main() -> None:
         ("trivial JSON view (after)", trivial_2),
     ]:
         print(f"{label:28} {r['rate']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['bad']:8d}")
+    if "cpu" in scans:
+        print()
+        print("CPU per request, ms (user + system; 'other': the rest of the machine's busy time)")
+        print(
+            f"{'endpoint':28} {'gunicorn':>9} {'postgres':>9} {'wrk':>6} {'other':>6} {'busy':>5}"
+        )
+        for label, r in [
+            ("trivial JSON view (before)", trivial_1),
+            ("scan", scans),
+            ("trivial JSON view (after)", trivial_2),
+        ]:
+            c = r["cpu"]
+            print(
+                f"{label:28} {c['gunicorn']:9.3f} {c['postgres']:9.3f} {c['load generator']:6.3f}"
+                f" {c['other']:6.3f} {c['busy']:5.0%}"
+            )
     print()
     print(f"{'measure':34} {'value':>12} {'target':>12}  ")
     rows = [
@@ -199,6 +224,14 @@ def main() -> None:
         ),
         ("admitted among logged", f"{admitted:,}", "", True),
     ]
+    if "cpu" in scans:
+        # The machine is shared: the throughput ratio moves with other work, the ratio of CPU
+        # per request (this bench's processes only) much less. Shown, not a target.
+        def total(r):
+            return sum(r["cpu"][k] for k in ("gunicorn", "postgres", "load generator"))
+
+        cpu_ratio = (total(trivial_1) + total(trivial_2)) / 2 / total(scans)
+        rows.append(("CPU per request, trivial / scan", f"{cpu_ratio:.2f}×", "", True))
     for label, value, target, ok in rows:
         print(f"{label:34} {value:>12} {target:>12}  {'ok' if ok else 'MISSED'}")
     if not all(r[3] for r in rows):
@@ -226,7 +259,8 @@ def postgres_settings() -> str:
         for name in ("synchronous_commit", "fsync", "commit_delay"):
             cursor.execute(f"show {name}")
             values.append(f"{name}={cursor.fetchone()[0]}")
-    return "PostgreSQL " + ", ".join(values)
+    checks = connection.settings_dict.get("CONN_HEALTH_CHECKS", False)
+    return "PostgreSQL " + ", ".join(values) + f"; CONN_HEALTH_CHECKS={checks}"
 
 
 def fill(total: int):
@@ -342,18 +376,31 @@ def fill(total: int):
 
 
 def count_queries(path: str, token: str, code: str) -> int:
+    """SQL statements of one admitted scan, through the WSGI application gunicorn serves."""
     from django.db import connection
-    from django.test import Client
+    from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
-    body = json.dumps({"code": code, "device_id": "bench-count", "client_scan_id": "1"})
-    headers = {"Authorization": f"Bearer {token}"}
-    client.post(path, body, content_type="application/json", headers=headers)  # warm
-    body = json.dumps({"code": code, "device_id": "bench-count", "client_scan_id": "2"})
+    from config.wsgi import application
+
+    def scan(scan_id: str) -> dict:
+        body = json.dumps({"code": code, "device_id": "bench-count", "client_scan_id": scan_id})
+        environ = (
+            RequestFactory()
+            .post(path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+            .environ
+        )
+        statuses = []
+        response = application(environ, lambda status, headers, exc=None: statuses.append(status))
+        content = b"".join(response)
+        response.close()
+        assert statuses == ["200 OK"], (statuses, content)
+        return json.loads(content)
+
+    scan("1")  # warm
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(path, body, content_type="application/json", headers=headers)
-    assert response.status_code == 200 and response.json()["decision"] == "admit", response.content
+        answer = scan("2")
+    assert answer["decision"] == "admit", answer
     return len(queries)
 
 
@@ -416,10 +463,11 @@ def stop(process: subprocess.Popen) -> None:
 class WrkRunner:
     name = "wrk"
 
-    def __init__(self, tmp: str, args) -> None:
+    def __init__(self, tmp: str, args, server_pid: int | None = None) -> None:
         self.tmp = Path(tmp)
         self.args = args
         self.runs = 0
+        self.server_pid = server_pid
 
     def _wrk(self, url: str, script: Path, seconds: int) -> dict:
         out = subprocess.run(
@@ -453,7 +501,10 @@ class WrkRunner:
         script = self.tmp / "trivial.lua"
         script.write_text(TRIVIAL_SCRIPT)
         self._wrk(url, script, self.args.warmup)
-        return self._wrk(url, script, self.args.seconds)
+        before = CpuMeter(self.server_pid)
+        result = self._wrk(url, script, self.args.seconds)
+        result["cpu"] = before.per_request(result["ok"] + result["bad"])
+        return result
 
     def scan(self, base: str, path: str, token: str, codes_file: Path, codes) -> dict:
         from accreditation.models import Scan
@@ -466,13 +517,65 @@ class WrkRunner:
                 WRK_SCRIPT
                 % {"codes": codes_file, "token": token, "run": f"{phase}{self.runs}", "path": path}
             )
+            before = CpuMeter(self.server_pid)
             result = self._wrk(base + path, script, seconds)
+            result["cpu"] = before.per_request(result["ok"] + result["bad"])
             if phase == "warm":
                 from django.db import connections
 
                 Scan.objects.all().delete()
                 connections.close_all()
         return result
+
+
+class CpuMeter:
+    """CPU time (user + system) spent by the server's processes, PostgreSQL's and the load
+    generator's between creation and ``per_request``: where a request's time goes."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        self.server_pid = server_pid
+        self.start = self._sample()
+
+    def _sample(self) -> dict[str, float]:
+        import resource
+
+        tick = os.sysconf("SC_CLK_TCK")
+        totals = {"gunicorn": 0.0, "postgres": 0.0}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                raw = (entry / "stat").read_text()
+            except OSError:
+                continue
+            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+            fields = raw[raw.rindex(")") + 2 :].split()
+            used = (int(fields[11]) + int(fields[12])) / tick
+            if self.server_pid is not None and int(fields[2]) == self.server_pid:
+                totals["gunicorn"] += used  # the process group gunicorn was started in
+            elif comm == "postgres" or comm.startswith("postgres:"):
+                totals["postgres"] += used
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        totals["load generator"] = children.ru_utime + children.ru_stime
+        cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        ticks = [int(x) for x in cpu]
+        totals["machine busy"] = (sum(ticks) - ticks[3] - ticks[4]) / tick
+        totals["machine all"] = sum(ticks) / tick
+        return totals
+
+    def per_request(self, requests: int) -> dict[str, float]:
+        """Milliseconds of CPU per request, by kind, and the machine's busy fraction."""
+        end = self._sample()
+        spent = {k: end[k] - self.start[k] for k in end}
+        out = {
+            k: spent[k] * 1000 / max(requests, 1)
+            for k in ("gunicorn", "postgres", "load generator")
+        }
+        out["busy"] = spent["machine busy"] / spent["machine all"] if spent["machine all"] else 0
+        out["other"] = spent["machine busy"] * 1000 / max(requests, 1) - sum(
+            out[k] for k in ("gunicorn", "postgres", "load generator")
+        )
+        return out
 
 
 class PythonRunner:
