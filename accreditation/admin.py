@@ -12,7 +12,7 @@ from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpRespons
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -369,7 +369,11 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
             except ServiceError as exc:
                 refused.append(f"{req.reference}: {exc.message}")
         if done:
-            messages.success(request, gettext("%(count)d approved.") % {"count": done})
+            messages.success(
+                request,
+                ngettext("%(count)d request approved.", "%(count)d requests approved.", done)
+                % {"count": done},
+            )
         for line in refused:
             messages.warning(request, line)
 
@@ -471,8 +475,17 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
                 else:
                     messages.success(
                         request,
-                        gettext("Recorded: %(cleared)d cleared, %(not_cleared)d not cleared.")
-                        % {"cleared": result.cleared, "not_cleared": result.not_cleared},
+                        gettext("Recorded: %(cleared)s, %(not_cleared)s.")
+                        % {
+                            "cleared": ngettext(
+                                "%(count)d cleared", "%(count)d cleared", result.cleared
+                            )
+                            % {"count": result.cleared},
+                            "not_cleared": ngettext(
+                                "%(count)d not cleared", "%(count)d not cleared", result.not_cleared
+                            )
+                            % {"count": result.not_cleared},
+                        },
                     )
                     for problem in result.problems:
                         messages.warning(request, problem)

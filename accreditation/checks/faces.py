@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from PIL import Image
 
 from accreditation.checks.images import NormalisedImage, is_greyscale, make_preview
@@ -152,7 +153,11 @@ def check_portrait(
                 FACE_COUNT,
                 Outcome.FAIL,
                 interpolate(
-                    _("%(count)s faces were found; the photo must show only the applicant."),
+                    ngettext_lazy(
+                        "%(count)s face was found; the photo must show only the applicant.",
+                        "%(count)s faces were found; the photo must show only the applicant.",
+                        len(comparable),
+                    ),
                     count=len(comparable),
                 ),
                 str(len(comparable)),

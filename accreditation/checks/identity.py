@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accreditation.checks.results import CheckResult, Outcome, interpolate
 
@@ -64,10 +66,10 @@ class NumberRule:
     """``pattern`` must match the number in capitals with spaces and hyphens removed."""
 
     pattern: re.Pattern[str]
-    description: str  # for people: what the format looks like
+    description: str | Promise  # for people: what the format looks like
 
 
-def _rule(pattern: str, description: str) -> NumberRule:
+def _rule(pattern: str, description: str | Promise) -> NumberRule:
     return NumberRule(re.compile(pattern), description)
 
 
@@ -82,22 +84,22 @@ GENERAL_LENGTHS = {
 # Country formats in use today. A number that does not match is a WARNING, never a FAIL:
 # older series stay valid for years.
 COUNTRY_RULES: dict[tuple[str, str], NumberRule] = {
-    ("passport", "MA"): _rule(r"[A-Z]{2}\d{7}", "2 letters and 7 digits"),
-    ("passport", "FR"): _rule(r"\d{2}[A-Z]{2}\d{5}", "2 digits, 2 letters, 5 digits"),
-    ("passport", "US"): _rule(r"\d{9}|[A-Z]\d{8}", "9 digits, or a letter and 8 digits"),
-    ("passport", "GB"): _rule(r"\d{9}", "9 digits"),
+    ("passport", "MA"): _rule(r"[A-Z]{2}\d{7}", _("2 letters and 7 digits")),
+    ("passport", "FR"): _rule(r"\d{2}[A-Z]{2}\d{5}", _("2 digits, 2 letters, 5 digits")),
+    ("passport", "US"): _rule(r"\d{9}|[A-Z]\d{8}", _("9 digits, or a letter and 8 digits")),
+    ("passport", "GB"): _rule(r"\d{9}", _("9 digits")),
     ("passport", "DE"): _rule(
-        r"[CFGHJK][CFGHJKLMNPRTVWXYZ0-9]{8}", "9 characters starting with C, F, G, H, J or K"
+        r"[CFGHJK][CFGHJKLMNPRTVWXYZ0-9]{8}", _("9 characters starting with C, F, G, H, J or K")
     ),
-    ("passport", "IT"): _rule(r"[A-Z]{2}\d{7}", "2 letters and 7 digits"),
-    ("passport", "ES"): _rule(r"[A-Z]{2,3}\d{6}", "2 or 3 letters and 6 digits"),
-    ("passport", "CA"): _rule(r"[A-Z]{2}\d{6}", "2 letters and 6 digits"),
-    ("passport", "IN"): _rule(r"[A-Z]\d{7}", "a letter and 7 digits"),
-    ("national_id", "MA"): _rule(r"[A-Z]{1,2}\d{1,6}", "1 or 2 letters and up to 6 digits"),
-    ("national_id", "FR"): _rule(r"\d{12}|[A-Z0-9]{9}", "12 digits, or 9 letters and digits"),
-    ("national_id", "ES"): _rule(r"\d{8}[A-Z]|[XYZ]\d{7}[A-Z]", "8 digits and a letter"),
-    ("national_id", "IT"): _rule(r"[A-Z]{2}\d{5}[A-Z]{2}", "2 letters, 5 digits, 2 letters"),
-    ("national_id", "DE"): _rule(r"[CFGHJKLMNPRTVWXYZ0-9]{9}", "9 letters and digits"),
+    ("passport", "IT"): _rule(r"[A-Z]{2}\d{7}", _("2 letters and 7 digits")),
+    ("passport", "ES"): _rule(r"[A-Z]{2,3}\d{6}", _("2 or 3 letters and 6 digits")),
+    ("passport", "CA"): _rule(r"[A-Z]{2}\d{6}", _("2 letters and 6 digits")),
+    ("passport", "IN"): _rule(r"[A-Z]\d{7}", _("a letter and 7 digits")),
+    ("national_id", "MA"): _rule(r"[A-Z]{1,2}\d{1,6}", _("1 or 2 letters and up to 6 digits")),
+    ("national_id", "FR"): _rule(r"\d{12}|[A-Z0-9]{9}", _("12 digits, or 9 letters and digits")),
+    ("national_id", "ES"): _rule(r"\d{8}[A-Z]|[XYZ]\d{7}[A-Z]", _("8 digits and a letter")),
+    ("national_id", "IT"): _rule(r"[A-Z]{2}\d{5}[A-Z]{2}", _("2 letters, 5 digits, 2 letters")),
+    ("national_id", "DE"): _rule(r"[CFGHJKLMNPRTVWXYZ0-9]{9}", _("9 letters and digits")),
 }
 
 _LATIN_ALPHANUMERIC = re.compile(r"[A-Za-z0-9]+")
@@ -133,7 +135,11 @@ def check_document_number(doc_type: str, number: str, issuing_country: str) -> C
             DOCUMENT_NUMBER,
             Outcome.FAIL,
             interpolate(
-                _("A document number of %(length)s characters is not possible; check it."),
+                ngettext_lazy(
+                    "A document number of %(length)s character is not possible; check it.",
+                    "A document number of %(length)s characters is not possible; check it.",
+                    len(upper),
+                ),
                 length=len(upper),
             ),
             typed,
@@ -168,7 +174,11 @@ def check_document_number(doc_type: str, number: str, issuing_country: str) -> C
             DOCUMENT_NUMBER,
             Outcome.WARNING,
             interpolate(
-                _("A document number of %(length)s characters is unusual; check it."),
+                ngettext_lazy(
+                    "A document number of %(length)s character is unusual; check it.",
+                    "A document number of %(length)s characters is unusual; check it.",
+                    len(upper),
+                ),
                 length=len(upper),
             ),
             typed,

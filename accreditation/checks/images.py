@@ -27,6 +27,7 @@ from typing import BinaryIO
 import cv2
 import numpy as np
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from PIL import Image
 
 from accreditation import filetypes
@@ -171,9 +172,12 @@ def normalise_image(
                     PIXELS,
                     Outcome.FAIL,
                     interpolate(
-                        _(
+                        ngettext_lazy(
                             "The picture declares %(dimensions)s pixels, more than the "
-                            "%(megapixels)s megapixels accepted; it was not opened."
+                            "%(megapixels)s megapixel accepted; it was not opened.",
+                            "The picture declares %(dimensions)s pixels, more than the "
+                            "%(megapixels)s megapixels accepted; it was not opened.",
+                            limit // 1_000_000,
                         ),
                         dimensions=dimensions,
                         megapixels=limit // 1_000_000,
