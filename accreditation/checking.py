@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accreditation import outbox, services
 from accreditation.checks import faces, hashing, identity, images, pdfs
@@ -102,13 +102,13 @@ def _file_checks(document: Document) -> tuple[list[Result], dict, str]:
                 Result(
                     "file.type",
                     Outcome.FAIL,
-                    _lazy("The file's content is not an allowed type."),
+                    gettext_lazy("The file's content is not an allowed type."),
                     str(detected),
                 )
             )
             return results, derived, phash
         results.append(
-            Result("file.type", Outcome.PASS, _lazy("The file's type is allowed."), detected)
+            Result("file.type", Outcome.PASS, gettext_lazy("The file's type is allowed."), detected)
         )
         limit = settings.PRESSPASS_MAX_FILE_MB * 1024 * 1024
         size_ok = document.size <= limit
@@ -116,12 +116,12 @@ def _file_checks(document: Document) -> tuple[list[Result], dict, str]:
             Result(
                 "file.size",
                 Outcome.PASS if size_ok else Outcome.FAIL,
-                _lazy("File size."),
+                gettext_lazy("File size."),
                 str(document.size),
             )
         )
         results.append(
-            Result("file.sha256", Outcome.PASS, _lazy("SHA-256 recorded."), document.sha256)
+            Result("file.sha256", Outcome.PASS, gettext_lazy("SHA-256 recorded."), document.sha256)
         )
         if detected in (JPEG, PNG):
             normalised = images.normalise_image(

@@ -27,7 +27,7 @@ from django.http import FileResponse, JsonResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django_countries import countries
@@ -170,7 +170,11 @@ def _string(data: dict, name: str, *, max_length: int, where: str = "", **extra)
     if not isinstance(value, str) or not 0 < len(value) <= max_length:
         raise _invalid(
             where + name,
-            _("%(field)s must be a text of 1 to %(max)s characters.")
+            ngettext(
+                "%(field)s must be a text of 1 to %(max)s character.",
+                "%(field)s must be a text of 1 to %(max)s characters.",
+                max_length,
+            )
             % {"field": name, "max": max_length},
             **extra,
         )
@@ -428,7 +432,12 @@ def offline_scans(request):
     if not isinstance(items, list) or not 0 < len(items) <= UPLOAD_MAX_SCANS:
         raise _invalid(
             "scans",
-            _("scans must be a list of 1 to %(max)s scans.") % {"max": UPLOAD_MAX_SCANS},
+            ngettext(
+                "scans must be a list of 1 to %(max)s scan.",
+                "scans must be a list of 1 to %(max)s scans.",
+                UPLOAD_MAX_SCANS,
+            )
+            % {"max": UPLOAD_MAX_SCANS},
         )
     scans = []
     seen = set()

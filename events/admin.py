@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from events.models import Checkpoint, Event, Session
 
@@ -61,7 +62,7 @@ class EventAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Personal data", {"fields": ("retention_days", "consent_text", "consent_version")}),
+        (_("Personal data"), {"fields": ("retention_days", "consent_text", "consent_version")}),
     )
     readonly_fields = ("consent_version",)
 

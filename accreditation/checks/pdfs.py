@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accreditation import filetypes
 from accreditation.checks.results import CheckResult, Outcome, interpolate
@@ -194,7 +195,11 @@ def _pages_result(page_count: int, max_pages: int) -> CheckResult:
             PAGES,
             Outcome.FAIL,
             interpolate(
-                _("The PDF has %(count)s pages; at most %(maximum)s are accepted."),
+                ngettext_lazy(
+                    "The PDF has %(count)s page; at most %(maximum)s are accepted.",
+                    "The PDF has %(count)s pages; at most %(maximum)s are accepted.",
+                    page_count,
+                ),
                 count=page_count,
                 maximum=max_pages,
             ),
