@@ -7,7 +7,9 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField, LazyTypedChoiceField
 
 from accreditation import services
 from accreditation.models import AccreditationRequest, Document
@@ -19,6 +21,26 @@ FILE_SLOTS = (
     Document.Kind.MISSION_LETTER,
     Document.Kind.PHOTO,
 )
+
+
+class CountryChoiceField(LazyTypedChoiceField):
+    """django-countries' form field, checking a code against the countries by key: its own check
+    walks the ~250 translated choices (three times per application form)."""
+
+    countries = None  # the model field's Countries, set by _formfield
+
+    def valid_value(self, value) -> bool:
+        if self.countries is None:  # pragma: no cover - always set by _formfield
+            return super().valid_value(value)
+        return str(value) in self.countries
+
+
+def _formfield(db_field, **kwargs):
+    if isinstance(db_field, CountryField):
+        field = db_field.formfield(choices_form_class=CountryChoiceField, **kwargs)
+        field.countries = db_field.countries
+        return field
+    return db_field.formfield(**kwargs)
 
 
 def file_help(slot: str) -> str:
@@ -52,6 +74,7 @@ class ApplicationForm(forms.ModelForm):
     class Meta:
         model = AccreditationRequest
         fields = services.REQUEST_FIELDS + ["sessions_requested"]
+        formfield_callback = _formfield
         widgets = {
             "date_of_birth": DATE,
             "id_document_expiry": DATE,
@@ -89,6 +112,7 @@ class ApplicationForm(forms.ModelForm):
         *args,
         event,
         pending: dict,
+        received: frozenset[str] = frozenset(),
         oversized: set[str] = frozenset(),
         refused: dict | None = None,
         **kwargs,
@@ -97,11 +121,16 @@ class ApplicationForm(forms.ModelForm):
         self.refused = refused or {}  # slot -> why the uploaded file was refused
         self.event = event
         self.pending = pending  # slot -> PendingUpload kept from an earlier attempt
+        self.received = received  # slots of acceptable files in this post (not kept yet)
         self.oversized = oversized
-        self.fields["sessions_requested"].queryset = services.media_sessions(event)
-        self.fields["sessions_requested"].required = self.fields[
-            "sessions_requested"
-        ].queryset.exists()
+        sessions = self.fields["sessions_requested"]
+        sessions.queryset = services.media_sessions(event)
+        # Required when the event has sessions open to the media. A post that chose some needs
+        # no look-up for that: its choices are checked against the same sessions anyway.
+        chosen = self.is_bound and sessions.widget.value_from_datadict(
+            self.data, self.files, self.add_prefix("sessions_requested")
+        )
+        sessions.required = bool(chosen) or sessions.queryset.exists()
         self.fields["sessions_requested"].label_from_instance = self._session_label
         self.fields["date_of_birth"].widget = DATE
         self.fields["id_document_expiry"].widget = DATE
@@ -117,10 +146,14 @@ class ApplicationForm(forms.ModelForm):
                 else "application/pdf,image/jpeg,image/png"
             )
         self.fields["homepage"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The page's layout, built only when the form is shown (not for a valid post)."""
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
             Fieldset(
                 _("Identity, exactly as in your identity document"),
                 Div(
@@ -191,6 +224,7 @@ class ApplicationForm(forms.ModelForm):
             Div("homepage", css_class="hp-field", aria_hidden="true"),
             Fieldset(_("Consent"), HTML('{% include "accreditation/_consent.html" %}'), "consent"),
         )
+        return helper
 
     @staticmethod
     def _session_label(session) -> str:
@@ -248,7 +282,7 @@ class ApplicationForm(forms.ModelForm):
             elif slot in self.refused:
                 self.add_error(slot, self.refused[slot])
         # A slot whose file was refused already carries its own message.
-        slots = set(self.pending) | set(self.refused) | set(self.oversized)
+        slots = set(self.pending) | set(self.received) | set(self.refused) | set(self.oversized)
         for field, messages in services.application_errors(
             event=self.event, data=cleaned, slots=slots
         ).items():

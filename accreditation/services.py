@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accreditation import outbox, tokens
 from accreditation.errors import ServiceError
-from accreditation.filetypes import EXTENSIONS, JPEG, PDF, PNG, sniff
+from accreditation.filetypes import EXTENSIONS, JPEG, PDF, PNG, sniff, sniff_bytes
 from accreditation.models import (
     AccreditationRequest,
     Document,
@@ -30,7 +31,7 @@ from accreditation.models import (
     Status,
     Vetting,
 )
-from accreditation.storage import private_storage, random_name
+from accreditation.storage import incoming_purge, private_storage, random_name
 from accreditation.workflow import audit, transition
 from events.models import Event, Session
 
@@ -73,12 +74,39 @@ def late_admission_url(admission: LateAdmission) -> str:
 # --- Uploads ---------------------------------------------------------------------------------
 
 
-def upload_stash(*, draft_key: str, slot: str, upload: UploadedFile) -> PendingUpload:
-    """Check a file's type from its content and keep it (privately) for this draft's submission.
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An uploaded file whose content fits its slot, not kept yet (see uploads_stash and
+    request_submit, which keep it)."""
 
-    Raises ServiceError("file_type") when the content is not allowed in that slot.
+    slot: str
+    upload: UploadedFile
+    content_type: str
+
+
+def uploads_check(
+    *, uploads: dict[str, UploadedFile]
+) -> tuple[dict[str, CheckedUpload], dict[str, ServiceError]]:
+    """Decide each file's type from its content and check that it fits its slot.
+
+    Returns the acceptable files and, for each refused one, why ("file_type", "file_unreadable"
+    or "photo_too_small"). Only the first bytes are looked at (kept by accreditation.uploads as
+    the file streamed in), and for a photo its header (its size in pixels): nothing is decoded
+    here; the document checks that decode images run in the background.
     """
-    content_type = sniff(upload)
+    checked: dict[str, CheckedUpload] = {}
+    refused: dict[str, ServiceError] = {}
+    for slot, upload in uploads.items():
+        try:
+            checked[slot] = CheckedUpload(slot, upload, _content_type(slot, upload))
+        except ServiceError as exc:
+            refused[slot] = exc
+    return checked, refused
+
+
+def _content_type(slot: str, upload: UploadedFile) -> str:
+    head = getattr(upload, "head", None)
+    content_type = sniff_bytes(head) if head is not None else sniff(upload)
     if content_type not in ALLOWED_TYPES[slot]:
         allowed = ", ".join(sorted(TYPE_LABELS[t] for t in ALLOWED_TYPES[slot]))
         raise ServiceError(
@@ -88,40 +116,80 @@ def upload_stash(*, draft_key: str, slot: str, upload: UploadedFile) -> PendingU
             field=slot,
         )
     if slot == Document.Kind.PHOTO:
-        _check_photo_size(upload)
+        _check_photo_size(upload, content_type)
+    return content_type
+
+
+def uploads_stash(*, draft_key: str, uploads: dict[str, CheckedUpload]) -> dict[str, PendingUpload]:
+    """Keep checked files (privately) for this draft's submission, in one transaction; a new
+    file replaces the one kept earlier for its slot. Returns the draft's kept files by slot."""
+    return _keep_pending(draft_key, _store(draft_key, uploads))
+
+
+def _store(draft_key: str, uploads: dict[str, CheckedUpload]) -> list[PendingUpload]:
+    """Move the files into private storage under random names; return their (unsaved) records."""
+    storage = private_storage()
+    rows: list[PendingUpload] = []
+    try:
+        for checked in uploads.values():
+            upload = checked.upload
+            # A file received by accreditation.uploads is renamed into place, never copied.
+            name = storage.save(random_name("pending", EXTENSIONS[checked.content_type]), upload)
+            rows.append(
+                PendingUpload(
+                    draft_key=draft_key,
+                    slot=checked.slot,
+                    file=name,
+                    original_name=(upload.name or "")[:200],
+                    content_type=checked.content_type,
+                    size=upload.size,
+                    sha256=getattr(upload, "sha256", "") or _sha256_of(upload),
+                )
+            )
+    except Exception:
+        for row in rows:
+            storage.delete(row.file.name)
+        raise
+    return rows
+
+
+def _keep_pending(draft_key: str, rows: list[PendingUpload]) -> dict[str, PendingUpload]:
+    """Record stored files as the draft's pending uploads (deleted if that fails)."""
+    if not rows:
+        return pending_uploads(draft_key)
+    try:
+        with transaction.atomic():
+            kept = pending_uploads(draft_key)
+            replaced = [kept.pop(row.slot) for row in rows if row.slot in kept]
+            if replaced:
+                PendingUpload.objects.filter(pk__in=[p.pk for p in replaced]).delete()
+            PendingUpload.objects.bulk_create(rows)
+    except Exception:
+        for row in rows:
+            private_storage().delete(row.file.name)
+        raise
+    for old in replaced:
+        private_storage().delete(old.file.name)
+    return {**kept, **{row.slot: row for row in rows}}
+
+
+def _sha256_of(upload: UploadedFile) -> str:
+    """For a file that did not come through accreditation.uploads (which hashes as it streams)."""
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    name = private_storage().save(random_name("pending", EXTENSIONS[content_type]), upload)
-    try:
-        with transaction.atomic():
-            old = list(PendingUpload.objects.filter(draft_key=draft_key, slot=slot))
-            PendingUpload.objects.filter(pk__in=[p.pk for p in old]).delete()
-            pending = PendingUpload.objects.create(
-                draft_key=draft_key,
-                slot=slot,
-                file=name,
-                original_name=(upload.name or "")[:200],
-                content_type=content_type,
-                size=upload.size,
-                sha256=digest.hexdigest(),
-            )
-    except Exception:
-        private_storage().delete(name)
-        raise
-    for p in old:
-        private_storage().delete(p.file.name)
-    return pending
+    return digest.hexdigest()
 
 
-def _check_photo_size(upload: UploadedFile) -> None:
+def _check_photo_size(upload: UploadedFile, content_type: str) -> None:
     from PIL import Image
 
     upload.seek(0)
     try:
-        with Image.open(upload) as image:  # reads the header only
+        # Reads the header only (up to the frame size), never the pixels.
+        with Image.open(upload, formats=[TYPE_LABELS[content_type]]) as image:
             width, height = image.size
     except Exception:
         raise ServiceError(
@@ -154,13 +222,15 @@ def pending_discard(*, draft_key: str, slot: str) -> None:
 
 
 def pending_purge(*, older_than: dt.timedelta = dt.timedelta(hours=24)) -> int:
-    """Delete files of abandoned forms (Celery beat)."""
+    """Delete files of abandoned forms (Celery beat), and uploads a killed web process left
+    half-received."""
     stale = PendingUpload.objects.filter(created_at__lt=timezone.now() - older_than)
     count = 0
     for pending in stale:
         private_storage().delete(pending.file.name)
         pending.delete()
         count += 1
+    incoming_purge(older_than=older_than)
     return count
 
 
@@ -192,9 +262,13 @@ def late_admission_from_token(*, event: Event, value: str) -> LateAdmission | No
 
 
 def application_errors(
-    *, event: Event, data: dict[str, Any], slots: set[str], now=None
+    *, event: Event, data: dict[str, Any], slots: set[str], now=None, email_unused: bool = True
 ) -> dict[str, list[str]]:
-    """The rules a request must meet, as messages per form field ('__all__' for the form)."""
+    """The rules a request must meet, as messages per form field ('__all__' for the form).
+
+    `email_unused=False` leaves out the look-up of an earlier request with the same address, for
+    a caller that relies on the database's unique constraint instead (request_submit).
+    """
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
 
@@ -224,7 +298,11 @@ def application_errors(
         )
 
     email = (data.get("email") or "").strip().lower()
-    if email and AccreditationRequest.objects.filter(event=event, email=email).exists():
+    if (
+        email
+        and email_unused
+        and AccreditationRequest.objects.filter(event=event, email=email).exists()
+    ):
         add(
             "email",
             _(
@@ -277,6 +355,11 @@ def media_sessions(event: Event):
     return event.sessions.exclude(media_access=Session.MediaAccess.CLOSED)
 
 
+def _open_to_media(session: Session, event: Event) -> bool:
+    """media_sessions() for one loaded session."""
+    return session.event_id == event.pk and session.media_access != Session.MediaAccess.CLOSED
+
+
 # --- Submission -------------------------------------------------------------------------------
 
 REQUEST_FIELDS = (
@@ -299,50 +382,80 @@ def request_submit(
     data: dict[str, Any],
     draft_key: str,
     language: str,
+    uploads: dict[str, CheckedUpload] | None = None,
     late_admission: LateAdmission | None = None,
     ip_address: str | None = None,
     now: dt.datetime | None = None,
 ) -> Submission:
     """Create a request with all its documents, or nothing at all.
 
-    The documents are the draft's pending uploads; on success they become the request's
-    documents (the files are not copied) and the confirmation e-mails are queued after commit.
+    The documents are the draft's pending uploads and this post's checked `uploads` (which
+    replace pending ones of their kind); the files are moved into private storage, never copied,
+    and the confirmation e-mails are queued after commit. If the request is not made, whatever
+    the reason, this post's uploads become the draft's pending uploads: nothing sent is lost.
     """
     now = now or timezone.now()
-    if not accreditation_open(event=event, late_admission=late_admission, now=now):
-        raise ServiceError("deadline_passed", _("Accreditation for this event is closed."))
-    pending = pending_uploads(draft_key)
-    errors = application_errors(event=event, data=data, slots=set(pending), now=now)
-    if errors:
-        field, messages = next(iter(errors.items()))
-        raise ServiceError("invalid", messages[0], field=None if field == "__all__" else field)
-    allowed_sessions = set(media_sessions(event).values_list("pk", flat=True))
-    sessions = [s for s in data.get("sessions_requested", []) if s.pk in allowed_sessions]
-
-    with transaction.atomic():
-        req = _create_request(
-            event=event, data=data, language=language, late_admission=late_admission, now=now
+    uploads = uploads or {}
+    try:
+        if not accreditation_open(event=event, late_admission=late_admission, now=now):
+            raise ServiceError("deadline_passed", _("Accreditation for this event is closed."))
+        pending = pending_uploads(draft_key)
+        # An address already used is refused by the unique constraint (see _create_request).
+        errors = application_errors(
+            event=event, data=data, slots=set(pending) | set(uploads), now=now, email_unused=False
         )
-        req.sessions_requested.set(sessions)
-        _attach_pending(req, pending, now=now)
-        if late_admission is not None:
-            LateAdmission.objects.filter(pk=late_admission.pk).update(used_at=now)
-        audit(
-            action="request.submitted",
-            request=req,
-            actor_label=req.email,
-            to_status=Status.SUBMITTED,
-            ip_address=ip_address,
-            data={
-                "late_admission": late_admission.pk if late_admission else None,
-                "documents": sorted(pending),
-            },
-        )
-        outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="submitted")
-        outbox.enqueue("accreditation.send_contact_notice", request_id=req.pk)
-        for name, kwargs in SUBMISSION_HOOKS:
-            outbox.enqueue(name, request_id=req.pk, **kwargs)
+        if errors:
+            field, messages = next(iter(errors.items()))
+            raise ServiceError("invalid", messages[0], field=None if field == "__all__" else field)
+    except Exception:
+        if uploads:
+            _keep_after_failure(draft_key, lambda: _store(draft_key, uploads))
+        raise
+    sessions = [s for s in data.get("sessions_requested", []) if _open_to_media(s, event)]
+    stored = _store(draft_key, uploads)
+    replaced = [pending.pop(row.slot) for row in stored if row.slot in pending]
+    documents = {**pending, **{row.slot: row for row in stored}}
+    try:
+        with transaction.atomic():
+            req = _create_request(
+                event=event, data=data, language=language, late_admission=late_admission, now=now
+            )
+            if sessions:
+                req.sessions_requested.add(*sessions)  # a new request: one INSERT, no read
+            _attach_pending(req, documents, now=now, new_request=True, also_delete=replaced)
+            if late_admission is not None:
+                LateAdmission.objects.filter(pk=late_admission.pk).update(used_at=now)
+            audit(
+                action="request.submitted",
+                request=req,
+                actor_label=req.email,
+                to_status=Status.SUBMITTED,
+                ip_address=ip_address,
+                data={
+                    "late_admission": late_admission.pk if late_admission else None,
+                    "documents": sorted(documents),
+                },
+            )
+            outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="submitted")
+            outbox.enqueue("accreditation.send_contact_notice", request_id=req.pk)
+            for name, kwargs in SUBMISSION_HOOKS:
+                outbox.enqueue(name, request_id=req.pk, **kwargs)
+    except Exception:
+        if stored:
+            _keep_after_failure(draft_key, lambda: stored)
+        raise
+    for old in replaced:
+        private_storage().delete(old.file.name)
     return Submission(request=req, status_url=status_url(req))
+
+
+def _keep_after_failure(draft_key: str, rows) -> None:
+    """Keep the files of a submission that failed as the draft's pending uploads, without
+    hiding the failure if that fails too (the files are then deleted: the form asks again)."""
+    try:
+        _keep_pending(draft_key, rows())
+    except Exception:
+        log.exception("The uploads of a failed submission could not be kept")
 
 
 def _create_request(*, event, data, language, late_admission, now) -> AccreditationRequest:
@@ -376,14 +489,25 @@ def _create_request(*, event, data, language, late_admission, now) -> Accreditat
     raise ServiceError("reference_exhausted", _("Please try again."))  # pragma: no cover
 
 
-def _attach_pending(req: AccreditationRequest, pending: dict[str, PendingUpload], *, now) -> None:
-    """The draft's kept uploads become the request's documents (the files are not copied); a
-    new document of a kind supersedes the current one."""
-    for slot, p in pending.items():
-        Document.objects.filter(request=req, kind=slot, superseded_at__isnull=True).update(
-            superseded_at=now
-        )
-        Document.objects.create(
+def _attach_pending(
+    req: AccreditationRequest,
+    pending: dict[str, PendingUpload],
+    *,
+    now,
+    new_request: bool = False,
+    also_delete: Sequence[PendingUpload] = (),
+) -> None:
+    """Kept uploads become the request's documents (the files are not copied) and their pending
+    records are deleted; a new document of a kind supersedes the current one (a new request
+    has none)."""
+    if not pending:
+        return
+    if not new_request:
+        Document.objects.filter(
+            request=req, kind__in=list(pending), superseded_at__isnull=True
+        ).update(superseded_at=now)
+    Document.objects.bulk_create(
+        Document(
             request=req,
             kind=slot,
             file=p.file.name,
@@ -392,7 +516,11 @@ def _attach_pending(req: AccreditationRequest, pending: dict[str, PendingUpload]
             size=p.size,
             sha256=p.sha256,
         )
-    PendingUpload.objects.filter(pk__in=[p.pk for p in pending.values()]).delete()
+        for slot, p in pending.items()
+    )
+    recorded = [p.pk for p in (*pending.values(), *also_delete) if p.pk is not None]
+    if recorded:
+        PendingUpload.objects.filter(pk__in=recorded).delete()
 
 
 # Further work a new request triggers (the document checks register themselves here).

@@ -1,7 +1,11 @@
 """Private storage for personal documents: random names, no URL."""
 
+import datetime
+import os
 import secrets
+import time
 
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import LazyObject, empty
@@ -33,6 +37,44 @@ _private = _PrivateStorageProxy()
 
 def private_storage():
     return _private
+
+
+INCOMING = "incoming"  # uploads being received, inside a local private storage
+
+
+def incoming_dir() -> str | None:
+    """Where uploads are written while they stream in: inside the private storage when it is a
+    local (or shared) folder, so that keeping a file is a rename on the same file system, never
+    a copy; otherwise (a bucket) Django's temporary folder."""
+    storage = private_storage()
+    if not isinstance(storage, FileSystemStorage):  # the proxy passes isinstance through
+        return settings.FILE_UPLOAD_TEMP_DIR
+    path = os.path.join(storage.location, INCOMING)
+    if not os.path.isdir(path):
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def incoming_purge(*, older_than: datetime.timedelta) -> int:
+    """Delete uploads left in the incoming folder by a web process killed while receiving them
+    (a finished request always deletes or moves its own)."""
+    storage = private_storage()
+    if not isinstance(storage, FileSystemStorage):
+        return 0
+    cutoff = time.time() - older_than.total_seconds()
+    count = 0
+    try:
+        entries = list(os.scandir(os.path.join(storage.location, INCOMING)))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_file() and entry.stat().st_mtime < cutoff:
+                os.remove(entry.path)
+                count += 1
+        except FileNotFoundError:
+            pass
+    return count
 
 
 try:

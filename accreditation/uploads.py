@@ -1,18 +1,48 @@
-"""Upload limits enforced while the request body streams in, before any file is kept in memory."""
+"""Uploads received while the request body streams in: limited in size, hashed, written once."""
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
+
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopFutureHandlers
+
+from accreditation.storage import incoming_dir
 
 MB = 1024 * 1024
+HEAD_BYTES = 1024  # enough to decide a file's type (accreditation.filetypes)
+
+
+class ReceivedFile(UploadedFile):
+    """An uploaded file in a temporary file beside its final place (private storage moves it
+    there by renaming, without copying), with the SHA-256 and the first bytes of its content
+    as they streamed in: nothing needs to read it again before it is kept."""
+
+    def __init__(self, name, content_type, charset, content_type_extra=None):
+        file = tempfile.NamedTemporaryFile(suffix=".upload", dir=incoming_dir())
+        super().__init__(file, name, content_type, 0, charset, content_type_extra)
+        self.sha256 = ""
+        self.head = b""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+    def close(self):
+        try:
+            return self.file.close()
+        except FileNotFoundError:
+            pass  # moved into private storage: nothing left to delete
 
 
 class LimitedUploadHandler(FileUploadHandler):
-    """Skips (does not store) any file over the per-file limit or past the total limit.
+    """Receives the files of our forms: skips (does not store) any file over the per-file limit
+    or past the total limit, and computes each kept file's SHA-256 on the way.
 
     The names of the skipped fields are left on `request.oversized_uploads`, so the form can say
-    which file was too large while keeping everything else the journalist typed.
+    which file was too large while keeping everything else the journalist typed. It replaces
+    Django's own file handlers for the request (it is the only one that builds files).
     """
 
     def __init__(self, request=None):
@@ -23,17 +53,38 @@ class LimitedUploadHandler(FileUploadHandler):
         self.current = 0
         request.oversized_uploads = set()
 
-    def new_file(self, field_name, *args, **kwargs):
-        super().new_file(field_name, *args, **kwargs)
+    def new_file(self, field_name, file_name, content_type, *args, **kwargs):
+        super().new_file(field_name, file_name, content_type, *args, **kwargs)
         self.current = 0
+        self.digest = hashlib.sha256()
+        self.head = b""
+        self.file = ReceivedFile(self.file_name, self.content_type, self.charset)
+        raise StopFutureHandlers()
 
     def receive_data_chunk(self, raw_data, start):
         self.current += len(raw_data)
         self.total += len(raw_data)
         if self.current > self.max_file or self.total > self.max_total:
             self.request.oversized_uploads.add(self.field_name)
-            raise SkipFile()
-        return raw_data
+            raise SkipFile()  # the parser closes (deletes) the temporary file
+        if len(self.head) < HEAD_BYTES:
+            self.head += raw_data[: HEAD_BYTES - len(self.head)]
+        self.digest.update(raw_data)
+        self.file.write(raw_data)
+        return None  # this handler keeps the data; no other handler sees it
 
     def file_complete(self, file_size):
-        return None  # the next handler (memory or temporary file) builds the file
+        self.file.seek(0)
+        self.file.size = file_size
+        self.file.sha256 = self.digest.hexdigest()
+        self.file.head = self.head
+        return self.file
+
+    def upload_interrupted(self):
+        if hasattr(self, "file"):
+            self.file.close()
+
+
+def install(request) -> None:
+    """Make LimitedUploadHandler the request's only upload handler; call before the body is read."""
+    request.upload_handlers = [LimitedUploadHandler(request)]

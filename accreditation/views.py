@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from accreditation import services
+from accreditation import services, uploads
 from accreditation.errors import ServiceError
 from accreditation.forms import FILE_SLOTS, AnswerForm, ApplicationForm, ResendLinkForm
 from accreditation.models import AccreditationRequest, Message, Status
 from accreditation.ratelimit import client_ip, submission_allowed
-from accreditation.uploads import LimitedUploadHandler
 from events.models import Event
 
 
@@ -30,18 +29,11 @@ def _draft_key(request, scope: str) -> str:
     return request.session[key]
 
 
-def _stash_files(request, draft_key: str, slots=FILE_SLOTS) -> dict[str, str]:
-    """Keep every acceptable uploaded file; return an error message per refused slot."""
-    errors: dict[str, str] = {}
-    for slot in slots:
-        upload = request.FILES.get(slot)
-        if upload is None:
-            continue
-        try:
-            services.upload_stash(draft_key=draft_key, slot=slot, upload=upload)
-        except ServiceError as exc:
-            errors[slot] = str(exc.message)
-    return errors
+def _checked_files(request) -> tuple[dict, dict[str, str]]:
+    """This post's acceptable files by slot, and an error message per refused slot."""
+    files = {slot: request.FILES[slot] for slot in FILE_SLOTS if slot in request.FILES}
+    checked, refused = services.uploads_check(uploads=files)
+    return checked, {slot: str(exc.message) for slot, exc in refused.items()}
 
 
 def _language() -> str:
@@ -58,7 +50,7 @@ def apply(request, slug: str):
     # The size-limiting handler must be installed before the body is read, which CSRF
     # checking would do; CSRF is therefore checked just below, after it is in place.
     if request.method == "POST":
-        request.upload_handlers.insert(0, LimitedUploadHandler(request))
+        uploads.install(request)
     return _apply(request, slug)
 
 
@@ -78,36 +70,42 @@ def _apply(request, slug: str):
         )
 
     draft_key = _draft_key(request, f"apply:{event.pk}")
-    stash_errors: dict[str, str] = {}
     if request.method == "POST":
         if not submission_allowed(request, "apply"):
             return render(request, "accreditation/rate_limited.html", {"event": event}, status=429)
-        stash_errors = _stash_files(request, draft_key)
+        checked, refused = _checked_files(request)
         for slot in request.POST.getlist("discard"):
             services.pending_discard(draft_key=draft_key, slot=slot)
         form = ApplicationForm(
             request.POST,
             event=event,
             pending=services.pending_uploads(draft_key),
+            received=frozenset(checked),
             oversized=getattr(request, "oversized_uploads", set()),
-            refused=stash_errors,
+            refused=refused,
         )
         if form.is_valid():
+            # This post's files go straight into the request; on failure they are kept.
             try:
                 submission = services.request_submit(
                     event=event,
                     data=form.cleaned_data,
                     draft_key=draft_key,
+                    uploads=checked,
                     language=_language(),
                     late_admission=late,
                     ip_address=client_ip(request),
                 )
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+                form.pending = services.pending_uploads(draft_key)
             else:
                 del request.session[f"draft:apply:{event.pk}"]
                 request.session["submitted"] = submission.request.pk
                 return redirect("accreditation:submitted", slug=event.slug)
+        else:
+            # Keep the acceptable files, so that the corrected form need not send them again.
+            form.pending = services.uploads_stash(draft_key=draft_key, uploads=checked)
         status = 400
     else:
         form = ApplicationForm(event=event, pending=services.pending_uploads(draft_key))
@@ -159,7 +157,7 @@ def resend_link(request, slug: str):
 @csrf_exempt
 def status(request, reference: str, token: str):
     if request.method == "POST":
-        request.upload_handlers.insert(0, LimitedUploadHandler(request))
+        uploads.install(request)
     return _status(request, reference, token)
 
 
@@ -179,7 +177,8 @@ def _status(request, reference: str, token: str):
                 request, "accreditation/rate_limited.html", {"event": req.event}, status=429
             )
         answer_form = AnswerForm(request.POST)
-        stash_errors = _stash_files(request, draft_key)
+        checked, stash_errors = _checked_files(request)
+        services.uploads_stash(draft_key=draft_key, uploads=checked)
         for slot in getattr(request, "oversized_uploads", set()):
             stash_errors[slot] = _("This file is too large.")
         if answer_form.is_valid() and not stash_errors:

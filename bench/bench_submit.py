@@ -32,16 +32,16 @@ What it does, all on this machine (127.0.0.1 only, bounded in count and time):
    during one round moves the rates, not the CPU per request.
 
 Worker count: 4 sync workers by default for the 2 cores. A sync worker is held for the
-whole request, including the real form's waits for PostgreSQL (about 48 queries and 5
+whole request, including the real form's waits for PostgreSQL (22 statements and 3
 commits per submission) and Redis: in one process a submission takes about twice as long
 as the CPU it uses, so two workers per core keep the cores busy through those waits. The
 load generator and PostgreSQL share the same cores, so more workers would only add context
 switches. Both targets run on the same server, so the comparison holds whatever the count;
 ``--workers 2`` gave the same rates within noise (the cores are saturated either way).
 
-The server runs with the deployment's defaults otherwise (``DB_CONN_MAX_AGE`` unset: a new
-database connection per request); ``--conn-max-age 60`` shows what persistent connections
-change.
+The server runs with the deployment's defaults otherwise, persistent database connections
+included (``DB_CONN_MAX_AGE`` unset: 60 s, as in production); ``--conn-max-age 0`` shows what a
+new connection per request costs.
 
 ``--profile`` then times the steps of a submission in this process (same settings, same
 body, Django's test client), prints its SQL statements by kind and its cProfile hot spots.
@@ -511,16 +511,17 @@ def report(label: str, rounds: list[Round]) -> tuple[float, dict[str, float]]:
 # Steps of a submission timed by --profile: (object path, attribute, label). A step that no
 # longer exists (the app moved on) is skipped.
 PROFILE_STEPS = [
-    ("django.http.request.HttpRequest", "_load_post_and_files", "parse the multipart body"),
+    ("django.http.request.HttpRequest", "_load_post_and_files", "parse the body (and SHA-256)"),
     ("django.contrib.sessions.backends.db.SessionStore", "load", "session: load"),
-    ("accreditation.services", "upload_stash", "stash the 3 files (type, sha256, move, 3 txns)"),
+    ("accreditation.services", "uploads_check", "file types, photo header"),
     ("accreditation.forms.ApplicationForm", "full_clean", "form validation"),
     ("accreditation.services", "request_submit", "request_submit, in all:"),
     ("accreditation.services", "application_errors", "  rules (application_errors)"),
+    ("accreditation.services", "_store", "  move the 3 files into private storage"),
     ("accreditation.services", "_create_request", "  INSERT the request"),
     ("accreditation.services", "audit", "  audit entry"),
     ("accreditation.outbox", "enqueue", "  outbox rows (3)"),
-    ("accreditation.outbox", "dispatch", "  outbox dispatch after commit (3)"),
+    ("accreditation.outbox", "dispatch_many", "  outbox dispatch after commit (3)"),
     ("django.contrib.sessions.backends.db.SessionStore", "save", "session: save"),
     ("django.core.handlers.base.BaseHandler", "get_response", "whole request"),
 ]
@@ -639,8 +640,8 @@ def main() -> int:
         "--conn-max-age",
         type=int,
         default=None,
-        help="DB_CONN_MAX_AGE for the server (default: unset, the deployment's 0: a new "
-        "database connection per request)",
+        help="DB_CONN_MAX_AGE for the server (default: unset, the deployment's default of 60 s; "
+        "0 opens a new database connection per request)",
     )
     args = parser.parse_args()
     for name in ("database", "redis"):
@@ -676,6 +677,7 @@ def main() -> int:
     }
     for variable in ("PRESSPASS_ENV", "PRIVATE_STORAGE_S3_BUCKET", "DB_CONN_MAX_AGE"):
         env.pop(variable, None)  # the default development deployment, local storage
+        os.environ.pop(variable, None)  # and the same for --profile, in this process
     if args.conn_max_age is not None:
         env["DB_CONN_MAX_AGE"] = str(args.conn_max_age)
     server = Server(env=env, workers=args.workers, log=workdir / "gunicorn.log")
@@ -692,7 +694,7 @@ def main() -> int:
             f"Set-up {time.monotonic() - t0:.0f} s. gunicorn: {args.workers} sync workers on "
             f"{os.cpu_count()} cores; clients: {args.concurrency} threads; "
             f"{args.requests} posts per target in {args.rounds} alternating rounds; "
-            f"DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', '0 (unset)')}"
+            f"DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', 'unset (the default, 60 s)')}"
         )
         print(
             f"Background work: Celery broker {args.redis}, no worker: checks and e-mails are "

@@ -146,8 +146,15 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'presspass.sqlite3'}")
 if PRODUCTION and not env_str("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL is required in production")
+# Persistent connections (DB_CONN_MAX_AGE seconds, as docs/deploy.md says; 0 opens one per
+# request, a PostgreSQL backend started and authenticated each time). Health-checked before
+# reuse, so a restarted database does not fail the first request of each worker.
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

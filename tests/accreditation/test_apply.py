@@ -294,7 +294,7 @@ def test_a_failed_submission_stores_nothing_half(client, event, monkeypatch, pri
     def fail(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(Document.objects, "create", fail)
+    monkeypatch.setattr(Document.objects, "bulk_create", fail)
     with pytest.raises(DatabaseError):
         post(client, event)
     assert not AccreditationRequest.objects.exists()

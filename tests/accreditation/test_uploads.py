@@ -1,0 +1,225 @@
+"""Files sent with the application form: received once, hashed on the way, kept whatever happens."""
+
+import datetime as dt
+import hashlib
+import os
+import time
+
+import pytest
+from django.urls import reverse
+
+from accreditation import services
+from accreditation.errors import ServiceError
+from accreditation.models import AccreditationRequest, Document, PendingUpload
+from accreditation.storage import INCOMING
+from tests.factories import (
+    application_data,
+    application_files,
+    image_bytes,
+    pdf_bytes,
+    portrait_bytes,
+    upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, event, data=None, files=None, language="en"):
+    payload = {
+        **(application_data(event) if data is None else data),
+        **(application_files() if files is None else files),
+    }
+    return client.post(
+        reverse("accreditation:apply", args=[event.slug]), payload, HTTP_ACCEPT_LANGUAGE=language
+    )
+
+
+def stored_files(private_dir) -> list:
+    return [p for p in private_dir.rglob("*") if p.is_file()]
+
+
+def test_each_document_records_the_sha256_of_the_bytes_sent_and_keeps_them_unchanged(
+    client, event, private_dir
+):
+    sent = {
+        "identity": pdf_bytes("Passport"),
+        "press_card": image_bytes(),
+        "photo": portrait_bytes(),
+    }
+    files = {
+        "identity": upload("passport.pdf", sent["identity"]),
+        "press_card": upload("card.jpg", sent["press_card"]),
+        "photo": upload("me.jpg", sent["photo"]),
+    }
+    assert post(client, event, files=files).status_code == 302
+    documents = {d.kind: d for d in Document.objects.all()}
+    assert set(documents) == set(sent)
+    for kind, content in sent.items():
+        assert documents[kind].sha256 == hashlib.sha256(content).hexdigest()
+        assert documents[kind].size == len(content)
+        assert (private_dir / documents[kind].file.name).read_bytes() == content
+    # Nothing is left half-received: every file on disk is a document.
+    assert sorted(stored_files(private_dir)) == sorted(
+        private_dir / d.file.name for d in documents.values()
+    )
+
+
+def test_files_kept_from_a_refused_form_carry_their_sha256(client, event, private_dir):
+    content = pdf_bytes("Passport")
+    response = post(
+        client,
+        event,
+        data=application_data(event, date_of_birth="1890-01-01"),
+        files=application_files(identity=upload("passport.pdf", content)),
+    )
+    assert response.status_code == 400
+    kept = PendingUpload.objects.get(slot="identity")
+    assert kept.sha256 == hashlib.sha256(content).hexdigest()
+    assert (private_dir / kept.file.name).read_bytes() == content
+    # The corrected form, without the files, makes the request with them.
+    assert post(client, event, files={}).status_code == 302
+    assert Document.objects.get(kind="identity").sha256 == kept.sha256
+    assert len(stored_files(private_dir)) == 3
+
+
+def test_files_past_the_total_limit_are_refused_with_their_message(client, event, settings):
+    settings.PRESSPASS_MAX_FILE_MB = 2
+    settings.PRESSPASS_MAX_TOTAL_MB = 3
+    padding = b"%" * (int(1.6 * 1024 * 1024))
+    files = application_files(
+        identity=upload("passport.pdf", pdf_bytes() + padding),
+        press_card=upload("card.pdf", pdf_bytes() + padding),
+    )
+    response = post(client, event, files=files)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    # Each file is under 2 MB; the second one takes the total past 3 MB, and so the photo too.
+    assert "identity" not in errors
+    for slot in ("press_card", "photo"):
+        assert "larger than 2 MB (or the total of your files is too large)" in " ".join(
+            errors[slot]
+        )
+    assert list(PendingUpload.objects.values_list("slot", flat=True)) == ["identity"]
+    html = response.content.decode()
+    assert 'value="El Idrissi"' in html
+
+
+def test_a_photo_is_measured_from_its_header_without_decoding_its_pixels(client, event):
+    # A real JPEG whose pixel data was cut short: the form only reads its header (its size);
+    # decoding images is the background checks' work.
+    photo = portrait_bytes()
+    damaged = photo[: len(photo) // 2]
+    assert (
+        post(client, event, files=application_files(photo=upload("me.jpg", damaged))).status_code
+        == 302
+    )
+    assert Document.objects.get(kind="photo").size == len(damaged)
+
+
+def test_an_unknown_country_code_is_refused_and_everything_else_kept(client, event):
+    response = post(client, event, data=application_data(event, nationality="XX"))
+    assert response.status_code == 400
+    assert "Select a valid choice" in " ".join(response.context["form"].errors["nationality"])
+    assert 'value="El Idrissi"' in response.content.decode()
+    assert (
+        post(client, event, data=application_data(event, nationality="FR"), files={}).status_code
+        == 302
+    )
+    assert AccreditationRequest.objects.get().nationality == "FR"
+
+
+def test_a_submission_refused_by_the_service_keeps_the_files_of_that_post(event, private_dir):
+    """The form passed, but the request could not be made (here another request took the address
+    in the meantime): the files of the post become the draft's pending uploads."""
+    data = {
+        **application_data(event),
+        "date_of_birth": dt.date(1988, 4, 12),
+        "id_document_expiry": event.ends_on + dt.timedelta(days=400),
+        "press_card_year": event.starts_on.year,
+        "sessions_requested": [],
+    }
+
+    def checked_files():
+        checked, refused = services.uploads_check(
+            uploads={
+                "identity": upload("passport.pdf", pdf_bytes("Passport")),
+                "press_card": upload("card.jpg", image_bytes()),
+                "photo": upload("me.jpg", portrait_bytes()),
+            }
+        )
+        assert not refused
+        return checked
+
+    services.request_submit(
+        event=event, data=data, draft_key="first", uploads=checked_files(), language="en"
+    )
+    with pytest.raises(ServiceError) as refused:
+        services.request_submit(
+            event=event, data=data, draft_key="second", uploads=checked_files(), language="en"
+        )
+    assert refused.value.code == "duplicate_email"
+    assert AccreditationRequest.objects.count() == 1
+    kept = services.pending_uploads("second")
+    assert sorted(kept) == ["identity", "photo", "press_card"]
+    on_disk = {str(p.relative_to(private_dir)) for p in stored_files(private_dir)}
+    documents = set(Document.objects.values_list("file", flat=True))
+    assert on_disk == documents | {p.file.name for p in kept.values()}
+
+
+def test_a_file_of_the_wrong_type_is_refused_and_the_others_are_kept(client, event):
+    files = application_files(photo=upload("me.png", pdf_bytes(), "image/png"))
+    response = post(client, event, files=files)
+    assert "not a JPEG, PNG file" in " ".join(response.context["form"].errors["photo"])
+    assert sorted(PendingUpload.objects.values_list("slot", flat=True)) == [
+        "identity",
+        "press_card",
+    ]
+    assert (
+        post(client, event, files={"photo": upload("me.jpg", portrait_bytes())}).status_code == 302
+    )
+
+
+def test_uploads_left_half_received_by_a_killed_process_are_purged(private_dir):
+    incoming = private_dir / INCOMING
+    incoming.mkdir(parents=True)
+    old = incoming / "tmpold.upload"
+    old.write_bytes(b"half a passport")
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    fresh = incoming / "tmpfresh.upload"
+    fresh.write_bytes(b"being received")
+    services.pending_purge()
+    assert not old.exists()
+    assert fresh.exists()
+
+
+def test_a_complete_submission_takes_a_bounded_number_of_queries(
+    client, event, django_assert_max_num_queries
+):
+    client.get(reverse("accreditation:apply", args=[event.slug]))
+    # Event, session, pending uploads, form (media sessions twice, the address), the request in
+    # one transaction (pending uploads, request, sessions, documents, audit, 3 outbox rows), the
+    # outbox dispatch and the session, with the savepoints of atomic blocks inside the test's
+    # own transaction.
+    with django_assert_max_num_queries(21):
+        assert post(client, event).status_code == 302
+
+
+def test_a_session_must_be_chosen_when_the_event_has_sessions_open_to_the_media(client, event):
+    response = post(client, event, data=application_data(event, sessions_requested=[]))
+    assert response.status_code == 400
+    assert response.context["form"].errors["sessions_requested"]
+    closed = event.sessions.get(kind="plenary")
+    response = post(
+        client, event, data=application_data(event, sessions_requested=[str(closed.pk)]), files={}
+    )
+    assert "not one of the available choices" in " ".join(
+        response.context["form"].errors["sessions_requested"]
+    )
+    event.sessions.exclude(media_access="closed").update(media_access="closed")
+    assert (
+        post(
+            client, event, data=application_data(event, sessions_requested=[]), files={}
+        ).status_code
+        == 302
+    )
