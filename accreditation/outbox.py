@@ -23,23 +23,25 @@ log = logging.getLogger(__name__)
 def enqueue(task_name: str, **kwargs) -> OutboxTask:
     """Record a task in the current transaction; it is sent once the transaction commits.
 
-    The rows of one transaction are sent together by a single on-commit callback (one read and
-    one update for all of them, instead of a few queries each)."""
+    The rows written under the same savepoints are sent together by a single on-commit callback
+    that carries them, so dispatching costs no read and one update for all of them. A savepoint
+    rolled back drops its callback (Django) together with its rows, so a callback only ever
+    holds rows that were committed."""
     row = OutboxTask.objects.create(task_name=task_name, kwargs=kwargs)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        dispatch_many([row.pk])
+        _dispatch([row])
         return row
-    active = set(connection.savepoint_ids)
+    current = set(connection.savepoint_ids)
     for savepoints, callback, _robust in connection.run_on_commit:
         batch = getattr(callback, "presspass_outbox", None)
-        if batch is not None and set(savepoints) <= active:
-            batch.append(row.pk)
+        if batch is not None and set(savepoints) == current:
+            batch.append(row)
             return row
-    batch = [row.pk]
+    batch = [row]
 
     def flush() -> None:
-        dispatch_many(batch)
+        _dispatch(batch)
 
     flush.presspass_outbox = batch
     transaction.on_commit(flush)
@@ -47,8 +49,13 @@ def enqueue(task_name: str, **kwargs) -> OutboxTask:
 
 
 def dispatch_many(ids: list[int]) -> int:
-    """Send the given rows that are still pending (rows of a rolled-back savepoint are gone)."""
+    """Send the given rows that are still pending."""
     rows = list(OutboxTask.objects.filter(pk__in=ids, dispatched_at__isnull=True).order_by("pk"))
+    return _dispatch(rows)
+
+
+def _dispatch(rows: list[OutboxTask]) -> int:
+    """Publish the rows' tasks; mark the published ones, keep the others for dispatch_pending."""
     sent, failed = [], []
     for row in rows:
         try:
