@@ -90,11 +90,16 @@ def local_copy(name: str):
 
 def _file_checks(document: Document) -> tuple[list[Result], dict, str]:
     """The checks of one document's file: no database access, so the documents of a request are
-    checked in parallel threads (Pillow, OpenCV and PDFium release the GIL while they work)."""
+    checked in parallel threads (Pillow, OpenCV and PDFium release the GIL while they work).
+
+    The first run records the SHA-256 of the file as uploaded on `document.sha256` (saved by
+    checks_run); later runs keep it, as the file may have been replaced by its normalised copy."""
     results: list[Result] = []
     derived: dict[str, str] = {}
     phash = ""
     with local_copy(document.file.name) as path:
+        if not document.sha256:
+            document.sha256 = hashing.sha256_of(path)
         with open(path, "rb") as handle:
             detected = sniff(handle)
         if detected not in services.ALLOWED_TYPES[document.kind]:
@@ -153,7 +158,7 @@ def _related_checks(document: Document, req: AccreditationRequest, phash: str) -
     results: list[Result] = []
     same_file = (
         Document.objects.filter(request__event_id=req.event_id, sha256=document.sha256)
-        .exclude(request=req)
+        .exclude(Q(request=req) | Q(sha256=""))
         .values_list("request__reference", flat=True)
         .first()
     )
@@ -268,7 +273,7 @@ def checks_run(*, request_id: int) -> str | None:
         CheckResult.objects.bulk_create(rows)
         for document, _results, derived, phash in per_document:
             old = dict(document.derived or {})
-            updates = {"derived": derived, "phash": phash}
+            updates = {"derived": derived, "phash": phash, "sha256": document.sha256}
             if "normalised" in derived:
                 # Keep the re-encoded copy (upright, no EXIF/GPS), not the original upload.
                 updates.update(file=derived["normalised"], content_type=JPEG)

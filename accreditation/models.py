@@ -236,7 +236,9 @@ class Document(models.Model):
     original_name = models.CharField(_("file name given"), max_length=200)
     content_type = models.CharField(_("type (from content)"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64, db_index=True)
+    # Of the file as uploaded; recorded by the document checks (accreditation.checking), which
+    # read the file anyway, rather than in the web request.
+    sha256 = models.CharField(max_length=64, db_index=True, blank=True, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
     # Files made by the checks, by variant ("normalised", "preview", "badge"): storage names.
@@ -371,7 +373,6 @@ class PendingUpload(models.Model):
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
@@ -143,7 +142,6 @@ def _store(draft_key: str, uploads: dict[str, CheckedUpload]) -> list[PendingUpl
                     original_name=(upload.name or "")[:200],
                     content_type=checked.content_type,
                     size=upload.size,
-                    sha256=getattr(upload, "sha256", "") or _sha256_of(upload),
                 )
             )
     except Exception:
@@ -171,16 +169,6 @@ def _keep_pending(draft_key: str, rows: list[PendingUpload]) -> dict[str, Pendin
     for old in replaced:
         private_storage().delete(old.file.name)
     return {**kept, **{row.slot: row for row in rows}}
-
-
-def _sha256_of(upload: UploadedFile) -> str:
-    """For a file that did not come through accreditation.uploads (which hashes as it streams)."""
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
 
 
 def _check_photo_size(upload: UploadedFile, content_type: str) -> None:
@@ -514,7 +502,6 @@ def _attach_pending(
             original_name=p.original_name,
             content_type=p.content_type,
             size=p.size,
-            sha256=p.sha256,
         )
         for slot, p in pending.items()
     )

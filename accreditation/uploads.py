@@ -1,8 +1,7 @@
-"""Uploads received while the request body streams in: limited in size, hashed, written once."""
+"""Uploads received while the request body streams in: limited in size, written once."""
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 
 from django.conf import settings
@@ -17,13 +16,13 @@ HEAD_BYTES = 1024  # enough to decide a file's type (accreditation.filetypes)
 
 class ReceivedFile(UploadedFile):
     """An uploaded file in a temporary file beside its final place (private storage moves it
-    there by renaming, without copying), with the SHA-256 and the first bytes of its content
-    as they streamed in: nothing needs to read it again before it is kept."""
+    there by renaming, without copying), with the first bytes of its content as they streamed
+    in, enough to tell its type: nothing reads it again in the web request. (Its SHA-256 is
+    computed by the document checks in the background.)"""
 
     def __init__(self, name, content_type, charset, content_type_extra=None):
         file = tempfile.NamedTemporaryFile(suffix=".upload", dir=incoming_dir())
         super().__init__(file, name, content_type, 0, charset, content_type_extra)
-        self.sha256 = ""
         self.head = b""
 
     def temporary_file_path(self) -> str:
@@ -38,7 +37,7 @@ class ReceivedFile(UploadedFile):
 
 class LimitedUploadHandler(FileUploadHandler):
     """Receives the files of our forms: skips (does not store) any file over the per-file limit
-    or past the total limit, and computes each kept file's SHA-256 on the way.
+    or past the total limit, and writes each kept one once, beside private storage.
 
     The names of the skipped fields are left on `request.oversized_uploads`, so the form can say
     which file was too large while keeping everything else the journalist typed. It replaces
@@ -56,7 +55,6 @@ class LimitedUploadHandler(FileUploadHandler):
     def new_file(self, field_name, file_name, content_type, *args, **kwargs):
         super().new_file(field_name, file_name, content_type, *args, **kwargs)
         self.current = 0
-        self.digest = hashlib.sha256()
         self.head = b""
         self.file = ReceivedFile(self.file_name, self.content_type, self.charset)
         raise StopFutureHandlers()
@@ -69,14 +67,12 @@ class LimitedUploadHandler(FileUploadHandler):
             raise SkipFile()  # the parser closes (deletes) the temporary file
         if len(self.head) < HEAD_BYTES:
             self.head += raw_data[: HEAD_BYTES - len(self.head)]
-        self.digest.update(raw_data)
         self.file.write(raw_data)
         return None  # this handler keeps the data; no other handler sees it
 
     def file_complete(self, file_size):
         self.file.seek(0)
         self.file.size = file_size
-        self.file.sha256 = self.digest.hexdigest()
         self.file.head = self.head
         return self.file
 

@@ -150,7 +150,6 @@ def worker_request(folder: Path, inputs: dict[str, Path]):
     from django.core.files import File
 
     from accreditation import checking
-    from accreditation.checks import sha256_of
     from accreditation.models import Document
     from accreditation.storage import private_storage
 
@@ -164,12 +163,11 @@ def worker_request(folder: Path, inputs: dict[str, Path]):
         path = inputs[part]
         with path.open("rb") as upload:
             name = storage.save(f"uploads/{part}{path.suffix}", File(upload))
-        documents[part] = Document(
-            kind=kind, file=name, size=path.stat().st_size, sha256=sha256_of(path)
-        )
+        documents[part] = Document(kind=kind, file=name, size=path.stat().st_size)
 
     def timed(part):
         part_started = time.perf_counter()
+        documents[part].sha256 = ""  # hashed by the checks, as on a first run
         results, derived, _phash = checking._file_checks(documents[part])
         assert not any(r.failed for r in results) and derived, f"the {part} must pass"
         return (time.perf_counter() - part_started) * 1000

@@ -1,4 +1,4 @@
-"""Files sent with the application form: received once, hashed on the way, kept whatever happens."""
+"""Files sent with the application form: received once, written once, kept whatever happens."""
 
 import datetime as dt
 import hashlib
@@ -8,7 +8,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from accreditation import services
+from accreditation import checking, services
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Document, PendingUpload
 from accreditation.storage import INCOMING
@@ -38,8 +38,8 @@ def stored_files(private_dir) -> list:
     return [p for p in private_dir.rglob("*") if p.is_file()]
 
 
-def test_each_document_records_the_sha256_of_the_bytes_sent_and_keeps_them_unchanged(
-    client, event, private_dir
+def test_each_document_keeps_the_bytes_sent_and_the_checks_record_their_sha256(
+    client, event, private_dir, reviewer
 ):
     sent = {
         "identity": pdf_bytes("Passport"),
@@ -55,16 +55,25 @@ def test_each_document_records_the_sha256_of_the_bytes_sent_and_keeps_them_uncha
     documents = {d.kind: d for d in Document.objects.all()}
     assert set(documents) == set(sent)
     for kind, content in sent.items():
-        assert documents[kind].sha256 == hashlib.sha256(content).hexdigest()
         assert documents[kind].size == len(content)
         assert (private_dir / documents[kind].file.name).read_bytes() == content
     # Nothing is left half-received: every file on disk is a document.
     assert sorted(stored_files(private_dir)) == sorted(
         private_dir / d.file.name for d in documents.values()
     )
+    # The background checks hash what was uploaded (before they replace a photo by its
+    # normalised copy), and a re-run keeps that hash.
+    req = AccreditationRequest.objects.get()
+    checking.checks_run(request_id=req.pk)
+    hashes = {d.kind: d.sha256 for d in Document.objects.all()}
+    assert hashes == {kind: hashlib.sha256(content).hexdigest() for kind, content in sent.items()}
+    assert Document.objects.get(kind="photo").file.name != documents["photo"].file.name
+    checking.checks_rerun(request=req, actor=reviewer)
+    checking.checks_run(request_id=req.pk)
+    assert {d.kind: d.sha256 for d in Document.objects.all()} == hashes
 
 
-def test_files_kept_from_a_refused_form_carry_their_sha256(client, event, private_dir):
+def test_files_kept_from_a_refused_form_go_into_the_corrected_request(client, event, private_dir):
     content = pdf_bytes("Passport")
     response = post(
         client,
@@ -74,11 +83,11 @@ def test_files_kept_from_a_refused_form_carry_their_sha256(client, event, privat
     )
     assert response.status_code == 400
     kept = PendingUpload.objects.get(slot="identity")
-    assert kept.sha256 == hashlib.sha256(content).hexdigest()
     assert (private_dir / kept.file.name).read_bytes() == content
     # The corrected form, without the files, makes the request with them.
     assert post(client, event, files={}).status_code == 302
-    assert Document.objects.get(kind="identity").sha256 == kept.sha256
+    identity = Document.objects.get(kind="identity")
+    assert (private_dir / identity.file.name).read_bytes() == content
     assert len(stored_files(private_dir)) == 3
 
 
