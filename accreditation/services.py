@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accreditation import outbox, tokens
 from accreditation.errors import ServiceError
@@ -271,7 +272,11 @@ def application_errors(
         elif age < 14 or age > 100:
             add(
                 "date_of_birth",
-                _("Please check the date of birth: it gives an age of %(age)d.")
+                ngettext(
+                    "Please check the date of birth: it gives an age of %(age)d year.",
+                    "Please check the date of birth: it gives an age of %(age)d years.",
+                    int(age),
+                )
                 % {"age": int(age)},
             )
 
