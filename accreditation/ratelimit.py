@@ -27,17 +27,29 @@ def hit(key: str, *, limit: int, window: int = 3600) -> bool:
     """Count one hit; False once the limit for the current window is exceeded."""
     bucket = f"rl:{key}:{int(time.time() // window)}"
     try:
-        cache.add(bucket, 0, timeout=window + 60)
-        try:
-            count = cache.incr(bucket)
-        except ValueError:  # evicted between add and incr
-            cache.set(bucket, 1, timeout=window + 60)
-            count = 1
+        count = _count(bucket, ttl=window + 60)
     except Exception as exc:  # noqa: BLE001 - the cache (Redis) is down
         # Fail open: a journalist must not lose a submission because Redis is restarting.
         log.warning("rate limit not applied, cache unavailable: %s", exc)
         return True
     return count <= limit
+
+
+def _count(bucket: str, *, ttl: int) -> int:
+    redis_client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if redis_client is not None:
+        # Django's Redis cache: INCR and EXPIRE in one round trip (its add + incr take three).
+        key = cache.make_and_validate_key(bucket)
+        pipe = redis_client(key, write=True).pipeline()
+        pipe.incr(key)
+        pipe.expire(key, ttl)
+        return int(pipe.execute()[0])
+    cache.add(bucket, 0, timeout=ttl)
+    try:
+        return cache.incr(bucket)
+    except ValueError:  # evicted between add and incr
+        cache.set(bucket, 1, timeout=ttl)
+        return 1
 
 
 def submission_allowed(request, scope: str) -> bool:
