@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accreditation import gate
-from accreditation.gate_api import issue_token
 from events.models import Checkpoint, Event, Session
 
 
@@ -74,7 +73,6 @@ def gate_page(request, checkpoint_id: int):
             "checkpoint": checkpoint,
             "event": checkpoint.event,
             "windows": gate.checkpoint_windows(checkpoint),
-            "token": issue_token(request.user),
             "api": {
                 "scan": reverse("gate:api_scan", args=[checkpoint.pk]),
                 "revocations": reverse("gate:api_revocations", args=[checkpoint.pk]),

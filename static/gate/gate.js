@@ -28,7 +28,9 @@
   const T = document.getElementById("gate-strings").dataset;
   const $ = (id) => document.getElementById(id);
 
-  let token = root.dataset.token;
+  // The gate token is asked for with the session (GET …/token), never written in the page: the
+  // page may be kept by the service worker for reloads without network.
+  let token = "";
   let direction = "in";
 
   // --- storage ---------------------------------------------------------------------------------
@@ -78,7 +80,14 @@
     );
   }
 
-  async function renewToken() {
+  let renewing = null;
+  function renewToken() {
+    // One request for the calls that need a token at the same moment (e.g. on opening).
+    if (!renewing) renewing = askToken().finally(() => (renewing = null));
+    return renewing;
+  }
+
+  async function askToken() {
     try {
       const response = await fetchWithTimeout(
         API.token,
@@ -94,6 +103,7 @@
   }
 
   async function api(method, url, body, ms) {
+    if (!token) await renewToken();
     const init = {
       method,
       credentials: "same-origin",

@@ -30,9 +30,25 @@ self.addEventListener("activate", (event) => {
             .map((name) => caches.delete(name))
         )
       )
+      .then(refreshPages)
       .then(() => self.clients.claim())
   );
 });
+
+// A new version of the assets came with this worker: the pages kept by the previous one name
+// the old files, so take them again (or forget them if they cannot be had now).
+async function refreshPages() {
+  const cache = await caches.open(PAGES_CACHE);
+  for (const request of await cache.keys()) {
+    try {
+      const response = await fetch(request.url, { credentials: "same-origin" });
+      await keepPage(request.url, response);
+      if (!response.ok) await cache.delete(request);
+    } catch (error) {
+      await cache.delete(request);
+    }
+  }
+}
 
 function isGatePage(url) {
   if (url.origin !== self.location.origin || !url.pathname.startsWith(SCOPE)) return false;
@@ -40,22 +56,44 @@ function isGatePage(url) {
   return rest === "" || /^\d+\/$/.test(rest);
 }
 
-async function pageFromNetwork(request) {
-  try {
-    const response = await fetch(request);
-    if (response.ok && !response.redirected && response.type === "basic") {
-      const cache = await caches.open(PAGES_CACHE);
-      await cache.put(request.url, response.clone());
-    }
-    return response;
-  } catch (error) {
-    const cached = await caches.match(request.url, { cacheName: PAGES_CACHE });
-    if (cached) return cached;
-    return new Response(OFFLINE_TEXT, {
-      status: 503,
-      headers: { "Content-Type": "text/plain; charset=utf-8" },
-    });
+// A venue network that is "up" but leads nowhere must not leave the agent waiting.
+const NETWORK_PATIENCE_MS = 4000;
+
+function offlineResponse() {
+  return new Response(OFFLINE_TEXT, {
+    status: 503,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
+}
+
+async function keepPage(url, response) {
+  const cache = await caches.open(PAGES_CACHE);
+  if (response.ok && !response.redirected && response.type === "basic") {
+    await cache.put(url, response.clone());
+  } else if (
+    response.type === "opaqueredirect" ||
+    response.redirected ||
+    response.status === 403 ||
+    response.status === 404
+  ) {
+    await cache.delete(url); // signed out, no longer a gate agent, or no such checkpoint
   }
+}
+
+async function pageFromNetwork(request) {
+  const url = request.url;
+  const network = fetch(request).then(async (response) => {
+    await keepPage(url, response);
+    return response;
+  });
+  const answered = network.catch(() => null); // null: no network at all
+  const waited = new Promise((resolve) => setTimeout(resolve, NETWORK_PATIENCE_MS, null));
+  const response = await Promise.race([answered, waited]);
+  if (response && response.status < 500) return response;
+  const cached = await caches.match(url, { cacheName: PAGES_CACHE });
+  if (cached) return cached;
+  if (response) return response; // the server's own error page, when there is no copy
+  return (await answered) || offlineResponse(); // no copy: wait for the network after all
 }
 
 async function assetFromCache(request) {
@@ -82,13 +120,7 @@ self.addEventListener("message", (event) => {
   if (!isGatePage(url)) return;
   event.waitUntil(
     fetch(url, { credentials: "same-origin" })
-      .then((response) => {
-        if (!response.ok || response.redirected) return false;
-        return caches
-          .open(PAGES_CACHE)
-          .then((cache) => cache.put(url.href, response))
-          .then(() => true);
-      })
+      .then((response) => keepPage(url.href, response).then(() => response.ok && !response.redirected))
       .catch(() => false)
       .then((kept) => {
         if (event.source) event.source.postMessage({ type: "page-kept", kept: kept });

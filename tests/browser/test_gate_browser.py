@@ -171,11 +171,11 @@ def test_a_gate_agent_scans_online_then_offline_and_the_scans_are_uploaded_once(
     # The same upload again (a phone that never heard the answer) records nothing more.
     replay = gate.evaluate(
         """async (scans) => {
-            const root = document.getElementById("gate");
+            const token = (await (await fetch("/gate/api/token")).json()).token;
             const response = await fetch("/gate/api/offline-scans", {
               method: "POST",
               headers: {"Content-Type": "application/json",
-                        "Authorization": "Bearer " + root.dataset.token},
+                        "Authorization": "Bearer " + token},
               body: JSON.stringify({device_id: localStorage.getItem("pp-gate-device").replaceAll('"', ''),
                                     scans}),
             });
