@@ -156,20 +156,35 @@ def _keep_pending(draft_key: str, rows: list[PendingUpload]) -> dict[str, Pendin
     """Record stored files as the draft's pending uploads (deleted if that fails)."""
     if not rows:
         return pending_uploads(draft_key)
-    try:
-        with transaction.atomic():
-            kept = pending_uploads(draft_key)
-            replaced = [kept.pop(row.slot) for row in rows if row.slot in kept]
-            if replaced:
-                PendingUpload.objects.filter(pk__in=[p.pk for p in replaced]).delete()
-            PendingUpload.objects.bulk_create(rows)
-    except Exception:
-        for row in rows:
-            private_storage().delete(row.file.name)
-        raise
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                kept = pending_uploads(draft_key)
+                replaced = [kept.pop(row.slot) for row in rows if row.slot in kept]
+                if replaced:
+                    PendingUpload.objects.filter(pk__in=[p.pk for p in replaced]).delete()
+                PendingUpload.objects.bulk_create(rows)
+            break
+        except IntegrityError:
+            # Another post of the same draft (a double tap) kept a file for the same slot
+            # between our read and our insert: read again, and the later file wins.
+            for row in rows:
+                row.pk = None
+            if attempt < 2:
+                continue
+            _delete_files(rows)
+            raise
+        except Exception:
+            _delete_files(rows)
+            raise
     for old in replaced:
         private_storage().delete(old.file.name)
     return {**kept, **{row.slot: row for row in rows}}
+
+
+def _delete_files(rows: list[PendingUpload]) -> None:
+    for row in rows:
+        private_storage().delete(row.file.name)
 
 
 def _check_photo_size(upload: UploadedFile, content_type: str) -> None:
