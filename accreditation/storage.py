@@ -51,7 +51,11 @@ def incoming_dir() -> str | None:
         return settings.FILE_UPLOAD_TEMP_DIR
     path = os.path.join(storage.location, INCOMING)
     if not os.path.isdir(path):
-        os.makedirs(path, mode=0o700, exist_ok=True)
+        # Private storage may not exist yet either (a new deployment): both only for us.
+        for folder in (storage.location, path):
+            if not os.path.isdir(folder):
+                os.makedirs(folder, exist_ok=True)
+                os.chmod(folder, 0o700)
     return path
 
 

@@ -232,3 +232,17 @@ def test_a_session_must_be_chosen_when_the_event_has_sessions_open_to_the_media(
         ).status_code
         == 302
     )
+
+
+def test_on_a_new_deployment_documents_are_readable_by_the_application_only(
+    client, event, private_dir
+):
+    import stat
+
+    assert not private_dir.exists()  # nothing stored yet
+    assert post(client, event).status_code == 302
+    folders = [private_dir, *(p for p in private_dir.rglob("*") if p.is_dir())]
+    files = [p for p in private_dir.rglob("*") if p.is_file()]
+    assert len(files) == 3
+    assert {oct(stat.S_IMODE(f.stat().st_mode)) for f in folders} == {"0o700"}
+    assert {oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {"0o600"}
