@@ -238,6 +238,10 @@ def checks_run(*, request_id: int) -> str | None:
     )
     with ThreadPoolExecutor(max_workers=max(1, min(3, len(documents)))) as pool:
         file_outcomes = list(pool.map(_file_checks, documents))
+    # Record the hashes now, whatever happens to this run, so that other requests' checks
+    # running at the same time already see them (the duplicate-file check).
+    for document in documents:
+        Document.objects.filter(pk=document.pk, sha256="").update(sha256=document.sha256)
     per_document = []
     with translation.override(staff_language):
         for document, (results, derived, phash) in zip(documents, file_outcomes, strict=True):
