@@ -594,7 +594,10 @@ def request_answer(
                 request=locked, author=Message.Author.APPLICANT, body=text.strip()
             )
         _attach_pending(locked, pending, now=now)
-        to = Status.CHECKING if pending and ANSWER_RECHECKS else Status.IN_REVIEW
+        # New documents are checked; so is a request whose checks never finished (staff asked
+        # their question while the checks were still queued, which stopped them).
+        recheck = ANSWER_RECHECKS and (pending or not locked.check_outcome)
+        to = Status.CHECKING if recheck else Status.IN_REVIEW
         transition(
             locked,
             to=to,

@@ -137,6 +137,32 @@ def test_the_sweep_finishes_checks_that_never_finished(
     assert req.status == Status.IN_REVIEW and CheckResult.objects.filter(request=req).exists()
 
 
+def test_a_question_asked_before_the_checks_ran_does_not_skip_them(
+    client, event, reviewer, django_capture_on_commit_callbacks
+):
+    """At the deadline rush a reviewer may ask a question while the checks are still queued;
+    the checks then stand down, and run once the journalist answers, even with text only."""
+    from accreditation import review, services
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(
+            reverse("accreditation:apply", args=[event.slug]),
+            {**application_data(event), **application_files()},
+        )
+    assert response.status_code == 302 and queued  # the checks are queued, not run yet
+    req = AccreditationRequest.objects.get()
+    review.request_ask_info(request=req, actor=reviewer, message="Which outlet sends you?")
+    assert checks_run(request_id=req.pk) is None  # the queued run finds a question pending
+    assert not CheckResult.objects.filter(request=req).exists()
+
+    req.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_answer(request=req, text="Le Matin.", draft_key="")
+    req.refresh_from_db()
+    assert req.status == Status.IN_REVIEW and req.check_outcome
+    assert CheckResult.objects.filter(request=req, code="file.type").count() == 3
+
+
 def test_the_same_identity_and_the_same_face_under_another_name_are_flagged(
     client, event, django_capture_on_commit_callbacks
 ):
