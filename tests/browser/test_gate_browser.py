@@ -224,3 +224,22 @@ def test_the_gate_page_reopens_without_network_and_keeps_deciding(
     expect(root).to_have_attribute("data-queue", "0", timeout=15_000)
     assert Scan.objects.get().badge == amina
     assert not csp_violations
+
+
+def test_an_arabic_speaking_agent_gets_the_gate_in_arabic_right_to_left(
+    phone, live_server, event, staff, hall
+):
+    session = hall.sessions.get()
+    (amina,) = collected_badges(event, staff, session, ["Amina"])
+    gate = phone
+    gate.context.add_cookies([{"name": "django_language", "value": "ar", "url": live_server.url}])
+    sign_in(gate, live_server, "gate")
+    gate.goto(live_server.url + f"/gate/{hall.pk}/")
+    expect(gate.locator("html")).to_have_attribute("dir", "rtl")
+    expect(gate.locator("#gate")).to_have_attribute("data-state", "ready")
+    expect(gate.locator("#gate-network")).to_have_text("متصل")  # online, not "online media"
+    scan(gate, amina.qr_text)
+    expect(gate.locator("#gate-verdict")).to_have_text("مسموح")
+    scan(gate, tampered(amina.qr_text))
+    expect(gate.locator("#gate-verdict")).to_have_text("مرفوض")
+    expect(gate.locator("#gate-reason")).to_have_text("رمز الشارة هذا غير أصلي.")
