@@ -153,8 +153,14 @@ def test_from_submission_to_a_badge_in_hand(stack):
     assert status == 200 and answer["decision"] == "admit", answer
     assert Badge.objects.get(pk=badge.pk).scans.filter(decision="admit").count() == 1
 
-    mail = "".join(p.read_text() for p in (stack.workdir / "var" / "mail").glob("*"))
-    assert reference in mail and "approved" in mail.lower()
+    def approval_mailed() -> bool:
+        mail = "".join(p.read_text() for p in (stack.workdir / "var" / "mail").glob("*"))
+        return reference in mail and "is approved" in mail
+
+    try:
+        wait_for(approval_mailed, timeout=30, what="the approval e-mail")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nworker log:\n{stack.log('worker')}") from None
     from accreditation.badges.signing import load_private_key, verify_code
 
     key = load_private_key((stack.workdir / "var" / "badge_signing_key").read_text())
