@@ -491,8 +491,15 @@ class Scan(models.Model):
         DENY = "deny", _("Deny")
 
     checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="scans")
+    # No index of its own: the (session, badge, scanned_at) index below serves every look-up by
+    # session, and each index is one more write on the gate's hottest INSERT.
     session = models.ForeignKey(
-        Session, on_delete=models.PROTECT, null=True, blank=True, related_name="scans"
+        Session,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="scans",
+        db_index=False,
     )
     badge = models.ForeignKey(
         Badge, on_delete=models.PROTECT, null=True, blank=True, related_name="scans"
