@@ -20,10 +20,11 @@ import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.utils.translation import gettext_lazy as _
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError
 
 __all__ = [
     "FORMAT_VERSION",
@@ -177,11 +178,23 @@ def verify_code(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> Badge
     public_key = public_keys.get(claims.key_id)
     if public_key is None:
         raise BadgeCodeError("unknown_key")
-    try:
-        public_key.verify(signature, body)
-    except InvalidSignature:
-        raise BadgeCodeError("bad_signature") from None
+    if not signature_is_valid(public_key, signature, body):
+        raise BadgeCodeError("bad_signature")
     return claims
+
+
+def signature_is_valid(public_key: Ed25519PublicKey, signature: bytes, body: bytes) -> bool:
+    """Whether ``signature`` is this key's Ed25519 signature of ``body``.
+
+    Checked with libsodium (PyNaCl) rather than OpenSSL: the gate verifies one signature per
+    scan, and libsodium does it in about half the time here (≈ 55 µs instead of ≈ 105 µs,
+    bench/README.md). libsodium is also the stricter of the two (it refuses non-canonical
+    encodings and small-order keys), so whatever it accepts OpenSSL accepts too."""
+    try:
+        crypto_sign_open(signature + body, public_key.public_bytes_raw())
+    except BadSignatureError:
+        return False
+    return True
 
 
 # --- base45 (RFC 9285): the QR code's alphanumeric alphabet, so codes stay small ----------------

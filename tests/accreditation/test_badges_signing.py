@@ -158,6 +158,33 @@ def test_changing_any_character_of_the_text_is_refused(data):
         verify_code(CODE[:position] + replacement + CODE[position + 1 :], KEYS)
 
 
+# The order of the Ed25519 group: S and S + L verify the same equation.
+ED25519_L = 2**252 + 27742317777372353535851937790883648493
+
+
+def test_a_second_signature_made_from_a_genuine_one_is_refused():
+    """Adding the group order to the signature's S gives another string that a lax verifier
+    accepts: a copied badge would then exist under two codes (two scan histories). The code
+    is refused, and the original still verifies."""
+    raw = b45decode(CODE[len(PREFIX) :])
+    body, signature = raw[:-64], raw[-64:]
+    s = int.from_bytes(signature[32:], "little")
+    malleated = signature[:32] + (s + ED25519_L).to_bytes(32, "little")
+    assert malleated != signature
+    assert error_code(recode(body + malleated)) == "bad_signature"
+    assert verify_code(CODE, KEYS) == CLAIMS
+
+
+def test_a_signature_under_a_small_order_public_key_is_refused():
+    """The identity point as a public key with the identity as R and S = 0 satisfies the
+    verification equation for any message under a lax verifier: anyone could forge."""
+    identity = (1).to_bytes(32, "little")
+    weak = load_public_key(base64.b64encode(identity).decode())
+    body = b45decode(CODE[len(PREFIX) :])[:-64]
+    forged = identity + bytes(32)
+    assert error_code(recode(body + forged), {1: weak}) == "bad_signature"
+
+
 def test_an_unknown_key_id_is_refused():
     assert error_code(CODE, {2: PUBLIC}) == "unknown_key"
     other = BadgeClaims(badge_id=1, version=1, event_id=93, session_ids=(1,), key_id=7)
