@@ -23,6 +23,7 @@ from accreditation.models import (
     AuditEntry,
     LateAdmission,
     RejectionReason,
+    Scan,
     Status,
     Vetting,
 )
@@ -552,6 +553,41 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ("request__reference", "actor_label", "action")
     list_select_related = ("request",)
     date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Scan)
+class ScanAdmin(admin.ModelAdmin):
+    """Read-only: the gate's log is append-only. ``agent`` scanned; ``uploaded_by`` uploaded a
+    scan made offline (on a shared phone, perhaps the next shift's agent)."""
+
+    list_display = (
+        "scanned_at",
+        "checkpoint",
+        "session",
+        "badge",
+        "direction",
+        "decision",
+        "reason",
+        "flag",
+        "agent",
+        "uploaded_by",
+        "offline",
+        "device_id",
+    )
+    list_filter = ("decision", "direction", "offline", "flag", "checkpoint")
+    list_select_related = ("checkpoint", "session", "badge", "agent", "uploaded_by")
+    search_fields = ("device_id", "client_scan_id", "agent__username", "uploaded_by__username")
+    date_hierarchy = "scanned_at"
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

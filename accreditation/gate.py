@@ -34,6 +34,7 @@ loaded once per process. bench/bench_scan.py measures it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import time
@@ -438,6 +439,7 @@ def _hot_sql(vendor: str) -> dict[str, str]:
         "received_at",
         "offline",
         "flag",
+        "uploaded_by",
     )
     # Appends a scan unless this device already recorded this scan id (a replay).
     insert = (
@@ -459,6 +461,11 @@ _prepared: set[tuple[int, int, str]] = set()
 _PLACEHOLDER = re.compile(r"%s")
 
 
+@lru_cache(maxsize=8)
+def _digest(sql: str) -> str:
+    return hashlib.sha256(sql.encode()).hexdigest()[:12]
+
+
 def _run(name: str, params: list, *, prepare: bool = False) -> list[tuple]:
     """Run one of the scan's statements; on PostgreSQL, prepared once per connection unless
     settings.PRESSPASS_GATE_PREPARED_STATEMENTS is False (a transaction-pooling proxy such as
@@ -470,7 +477,9 @@ def _run(name: str, params: list, *, prepare: bool = False) -> list[tuple]:
             cursor.execute(sql, params)
             return cursor.fetchall()
         raw = connection.connection
-        statement = f"presspass_gate_{name}_v1"
+        # Named after the SQL itself: a server connection that outlives a deploy (a pooler in
+        # session mode) never runs an older statement of the same name with other parameters.
+        statement = f"presspass_gate_{name}_{_digest(sql)}"
         key = (id(raw), raw.info.backend_pid, statement)
         if key not in _prepared:
             cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [statement])
@@ -776,9 +785,11 @@ def record_scan(
     scanned_at: dt.datetime,
     offline: bool,
     flag: str = "",
+    uploaded_by_id: int | None = None,
 ) -> int | None:
     """Append one scan to the log in a single statement; None when this device already
-    recorded this scan id (a replay), which then changes nothing."""
+    recorded this scan id (a replay), which then changes nothing. ``agent_id`` scanned;
+    ``uploaded_by_id`` is the agent whose session uploaded a scan made offline (None online)."""
     adapt = connection.ops.adapt_datetimefield_value
     params = [
         checkpoint_id,
@@ -795,6 +806,7 @@ def record_scan(
         adapt(timezone.now()),
         offline,
         flag,
+        uploaded_by_id,
     ]
     rows = _run("insert", params, prepare=True)
     return rows[0][0] if rows else None
@@ -965,6 +977,8 @@ class OfflineScan:
     decision: str
     reason: str
     session_id: int | None
+    # The agent who scanned, as the phone recorded it; None: the uploading agent.
+    agent_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -980,21 +994,34 @@ def offline_upload(
 ) -> list[UploadResult]:
     """Record scans a device decided while offline: each exactly once, however often the
     upload is replayed. The decision the device made is what happened at the gate and is logged
-    as such. A new admitted entry that overlaps another admitted entry of the same badge and
-    session (no exit between them) is flagged: ``admitted_at_two_gates`` when the other came
+    as such, with the agent who scanned (``scan.agent_id``, or the uploader when the phone did
+    not say) and, as ``uploaded_by``, the agent whose session sends them (``agent_id``: on a
+    shared phone, perhaps the next shift's). A new admitted entry that overlaps another
+    admitted entry of the same badge and session (no exit between them) is flagged: ``admitted_at_two_gates`` when the other came
     from another device — and an audit entry is written — or ``already_inside``.
 
     Raises ServiceError (with ``field`` = the index of the bad scan) for a scan that names an
-    unknown checkpoint or a session the checkpoint does not serve, or whose decision does not
-    match its reason."""
+    unknown checkpoint, a session the checkpoint does not serve, or an agent who is not an
+    active user allowed to scan badges (``unknown_agent``), or whose decision does not match
+    its reason."""
     checkpoint_ids = {s.checkpoint_id for s in scans}
     served: dict[int, tuple[int, set[int]]] = {}
     for cp_id, event_id, session_id in Checkpoint.objects.filter(
         pk__in=[c for c in checkpoint_ids if 0 < c <= MAX_DB_ID]
     ).values_list("pk", "event_id", "sessions"):
         served.setdefault(cp_id, (event_id, set()))[1].add(session_id)
+    # One query per agent named other than the uploader (whom the caller checked): in practice
+    # the one or two agents who shared the phone.
+    named = {s.agent_id for s in scans if s.agent_id is not None and s.agent_id != agent_id}
+    refused = {a for a in named if agent_password(agent_id=a) is None}
     claims_of: dict[int, BadgeClaims | None] = {}
     for index, scan in enumerate(scans):
+        if scan.agent_id in refused:
+            raise ServiceError(
+                "unknown_agent",
+                _("This scan names someone who is not a gate agent."),
+                field=index,
+            )
         if scan.checkpoint_id not in served:
             raise ServiceError("unknown_checkpoint", _("There is no such checkpoint."), field=index)
         if scan.session_id is not None and scan.session_id not in served[scan.checkpoint_id][1]:
@@ -1027,6 +1054,7 @@ def offline_upload(
             scan = scans[index]
             claims = claims_of[index]
             badge_id = claims.badge_id if claims and claims.badge_id in badges else None
+            scanned_by = scan.agent_id if scan.agent_id is not None else agent_id
             scan_id = record_scan(
                 checkpoint_id=scan.checkpoint_id,
                 session_id=scan.session_id,
@@ -1035,11 +1063,12 @@ def offline_upload(
                 direction=scan.direction,
                 decision=scan.decision,
                 reason=scan.reason,
-                agent_id=agent_id,
+                agent_id=scanned_by,
                 device_id=device_id,
                 client_scan_id=scan.client_scan_id,
                 scanned_at=scan.scanned_at,
                 offline=True,
+                uploaded_by_id=agent_id,
             )
             if scan_id is None:
                 first = Scan.objects.filter(
@@ -1054,7 +1083,7 @@ def offline_upload(
                 and scan.decision == ADMIT
                 and scan.direction == ENTRY
             ):
-                flag, other = _overlap(
+                flag, other, other_agent = _overlap(
                     scan_id=scan_id,
                     badge_id=badge_id,
                     session_id=scan.session_id,
@@ -1072,6 +1101,7 @@ def offline_upload(
                             "badge": badge_id,
                             "session": scan.session_id,
                             "scans": [other, scan_id],
+                            "agents": [other_agent, scanned_by],
                         },
                     )
             results[index] = UploadResult(scan.client_scan_id, "recorded", scan_id, flag)
@@ -1080,29 +1110,29 @@ def offline_upload(
 
 def _overlap(
     *, scan_id: int, badge_id: int, session_id: int, scanned_at: dt.datetime, device_id: str
-) -> tuple[str, int | None]:
+) -> tuple[str, int | None, int | None]:
     """Whether a new admitted entry overlaps another admitted entry of the same badge and
-    session with no admitted exit between them: the flag and the other scan's id."""
+    session with no admitted exit between them: the flag, the other scan's id and its agent."""
     admitted = Scan.objects.filter(
         badge_id=badge_id, session_id=session_id, decision=ADMIT
     ).exclude(pk=scan_id)
     before = (
         admitted.filter(scanned_at__lte=scanned_at)
         .order_by("-scanned_at", "-pk")
-        .values_list("pk", "direction", "device_id")
+        .values_list("pk", "direction", "device_id", "agent_id")
         .first()
     )
     after = (
         admitted.filter(scanned_at__gt=scanned_at)
         .order_by("scanned_at", "pk")
-        .values_list("pk", "direction", "device_id")
+        .values_list("pk", "direction", "device_id", "agent_id")
         .first()
     )
-    flag, other = "", None
+    flag, other, other_agent = "", None, None
     for neighbour in (before, after):
         if neighbour is None or neighbour[1] != ENTRY:
             continue
         if neighbour[2] != device_id:
-            return "admitted_at_two_gates", neighbour[0]
-        flag, other = "already_inside", neighbour[0]
-    return flag, other
+            return "admitted_at_two_gates", neighbour[0], neighbour[3]
+        flag, other, other_agent = "already_inside", neighbour[0], neighbour[3]
+    return flag, other, other_agent

@@ -470,6 +470,8 @@ def offline_scans(request):
                 session_id=_id(
                     item.get("session"), "session", nullable=True, where=where, index=index
                 ),
+                # Who scanned (the phone's agent then); absent: the uploader, as before.
+                agent_id=_id(item.get("agent"), "agent", nullable=True, where=where, index=index),
             )
         )
     try:

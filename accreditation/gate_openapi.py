@@ -127,10 +127,11 @@ def schema() -> dict:
                     "summary": "Upload scans decided while offline.",
                     "description": (
                         "Each scan is recorded once, however often the upload is replayed "
-                        "(`status: duplicate` the second time). An admitted entry that "
-                        "overlaps another device's admitted entry of the same badge and session "
-                        "is flagged `admitted_at_two_gates`. A bad scan rejects the whole "
-                        "upload with its `index`."
+                        "(`status: duplicate` the second time). Each scan is logged as made by "
+                        "its `agent` (the caller when absent) and as uploaded by the caller. An "
+                        "admitted entry that overlaps another device's admitted entry of the "
+                        "same badge and session is flagged `admitted_at_two_gates`. A bad scan "
+                        "rejects the whole upload with its `index`."
                     ),
                     "requestBody": {
                         "required": True,
@@ -140,7 +141,8 @@ def schema() -> dict:
                         "200": _json(_ref("UploadResults"), "What was recorded."),
                         "400": _error(
                             "Malformed upload (`bad_json`, `invalid`, `unknown_checkpoint`, "
-                            "`unknown_session`, `inconsistent`); `index` names the scan."
+                            "`unknown_session`, `unknown_agent`, `inconsistent`); `index` names "
+                            "the scan."
                         ),
                         **AUTH_ERRORS,
                         "413": _error("Body too large (`too_large`)."),
@@ -477,6 +479,15 @@ def schema() -> dict:
                         "decision": {"type": "string", "enum": ["admit", "deny"]},
                         "reason": {"type": "string", "enum": reasons},
                         "session": {"type": ["integer", "null"]},
+                        "agent": {
+                            "type": ["integer", "null"],
+                            "minimum": 1,
+                            "description": (
+                                "The user id of the agent who scanned (signed in on the phone "
+                                "then): an active user allowed to scan badges, else "
+                                "`unknown_agent`. Absent or null: the uploading agent."
+                            ),
+                        },
                     },
                 },
                 "UploadResults": {

@@ -72,6 +72,9 @@ def gate_page(request, checkpoint_id: int):
         {
             "checkpoint": checkpoint,
             "event": checkpoint.event,
+            # Who scans on this page: the page records it in each scan it queues offline, so
+            # that the log says who scanned even if someone else's session uploads it.
+            "agent_id": request.user.pk,
             "windows": gate.checkpoint_windows(checkpoint),
             "api": {
                 "scan": reverse("gate:api_scan", args=[checkpoint.pk]),

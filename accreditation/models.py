@@ -509,6 +509,22 @@ class Scan(models.Model):
     decision = models.CharField(max_length=5, choices=Decision.choices)
     reason = models.CharField(max_length=40)
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Who scanned is ``agent``; a scan decided offline may be uploaded later by whoever is
+    # signed in on the phone then (a shared phone, a new shift). No index: nothing looks scans
+    # up by uploader, and every index is one more write on the gate's hottest INSERT.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("uploaded by"),
+        help_text=_(
+            "The gate agent whose session uploaded this scan made offline; "
+            "empty for a scan decided online."
+        ),
+    )
     device_id = models.CharField(max_length=64)
     client_scan_id = models.CharField(max_length=64)
     scanned_at = models.DateTimeField(db_index=True)

@@ -18,6 +18,9 @@
   if (!root) return;
 
   const checkpointId = Number(root.dataset.checkpoint);
+  // The agent signed in on this page: each scan queued offline says who made it, since the
+  // upload may happen later under another agent's session (a shared phone, the next shift).
+  const agentId = Number(root.dataset.agent);
   const API = {
     scan: root.dataset.apiScan,
     revocations: root.dataset.apiRevocations,
@@ -614,7 +617,7 @@
       rememberDirection(decided.badge.badgeId, decided.session.id, dir);
     }
     const queue = queued();
-    queue.push({
+    const item = {
       client_scan_id: clientScanId,
       checkpoint: checkpointId,
       code,
@@ -623,7 +626,9 @@
       decision: decided.decision,
       reason: decided.reason,
       session: decided.session ? decided.session.id : null,
-    });
+    };
+    if (Number.isInteger(agentId) && agentId > 0) item.agent = agentId;
+    queue.push(item);
     store.set(KEY.queue, queue);
     updateStatus();
     showOffline(decided, dir);

@@ -32,7 +32,7 @@ from accreditation.gate_api import issue_token, read_token
 from accreditation.gate_openapi import schema as openapi_schema
 from accreditation.models import AuditEntry, Badge, Scan
 from events.models import Checkpoint, Session
-from tests.factories import make_event, make_request
+from tests.factories import make_event, make_request, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -178,6 +178,7 @@ def test_a_collected_badge_is_admitted_to_an_open_session_it_grants_and_the_scan
         "abc",
     )
     assert scan.scanned_at == DURING_OPENING and scan.offline is False
+    assert scan.uploaded_by is None  # scanned and logged by the same agent, at once
 
 
 @pytest.mark.parametrize(
@@ -669,7 +670,18 @@ def test_random_garbage_never_breaks_the_api(client, main_hall, gate_agent, body
             "decision": st.sampled_from(["admit", "deny", "maybe"]),
             "reason": st.sampled_from([*gate.REASONS, "because"]),
         },
-        optional={"session": st.one_of(st.none(), st.integers()), "direction": st.text(max_size=3)},
+        optional={
+            "session": st.one_of(st.none(), st.integers()),
+            "direction": st.text(max_size=3),
+            "agent": st.one_of(
+                st.none(),
+                st.integers(),
+                st.booleans(),
+                st.floats(allow_nan=False),
+                st.text(max_size=5),
+                st.just("an agent"),
+            ),
+        },
     )
 )
 def test_random_offline_scans_are_recorded_or_refused_never_a_500(
@@ -678,6 +690,8 @@ def test_random_offline_scans_are_recorded_or_refused_never_a_500(
     url = reverse("gate:api_offline_scans")
     if scan["checkpoint"] == "main hall":
         scan["checkpoint"] = main_hall.pk
+    if scan.get("agent") == "an agent":
+        scan["agent"] = gate_agent.pk
     response = post_json(client, url, {"device_id": "fuzz", "scans": [scan]}, gate_agent)
     assert response.status_code in (200, 400), response.content
     check_response(response, "/gate/api/offline-scans", "post")
@@ -686,8 +700,12 @@ def test_random_offline_scans_are_recorded_or_refused_never_a_500(
 # --- offline ---------------------------------------------------------------------------------------
 
 
-def offline_scan(checkpoint, code, at, *, scan_id, decision="admit", reason="ok", direction="in"):
+def offline_scan(
+    checkpoint, code, at, *, scan_id, decision="admit", reason="ok", direction="in", agent=None
+):
+    """A scan as the gate page queues it; ``agent``: who scanned (the page adds its agent's id)."""
     return {
+        **({"agent": agent.pk} if agent is not None else {}),
         "client_scan_id": scan_id,
         "checkpoint": checkpoint.pk,
         "code": code,
@@ -747,6 +765,7 @@ def test_a_badge_admitted_at_two_gates_while_offline_is_flagged_afterwards(
     client, event, main_hall, badge, gate_agent
 ):
     side_door = checkpoint_for(event, "opening", name="Side door")
+    youssef = make_user("youssef", "Gate agent")
     with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
         a = upload(
             client,
@@ -755,26 +774,15 @@ def test_a_badge_admitted_at_two_gates_while_offline_is_flagged_afterwards(
             [offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="x")],
         )
         # The other phone uploads later a scan it made *earlier*: the late upload is flagged.
-        b = upload(
-            client,
-            gate_agent,
-            "phone-b",
-            [
-                offline_scan(
-                    side_door, badge.qr_text, DURING_OPENING - dt.timedelta(minutes=5), scan_id="y"
-                )
-            ],
+        late = offline_scan(
+            side_door,
+            badge.qr_text,
+            DURING_OPENING - dt.timedelta(minutes=5),
+            scan_id="y",
+            agent=youssef,
         )
-        replay = upload(
-            client,
-            gate_agent,
-            "phone-b",
-            [
-                offline_scan(
-                    side_door, badge.qr_text, DURING_OPENING - dt.timedelta(minutes=5), scan_id="y"
-                )
-            ],
-        )
+        b = upload(client, gate_agent, "phone-b", [late])
+        replay = upload(client, gate_agent, "phone-b", [late])
     assert a.json()["results"][0]["flag"] == ""
     assert b.json()["results"][0]["flag"] == "admitted_at_two_gates"
     assert b.json()["results"][0]["flag_message"] == "Admitted at two gates while offline."
@@ -783,6 +791,7 @@ def test_a_badge_admitted_at_two_gates_while_offline_is_flagged_afterwards(
     assert flagged.device_id == "phone-b"
     entry = AuditEntry.objects.get(action="gate.admitted_at_two_gates")
     assert entry.request == badge.request and entry.data["badge"] == badge.pk
+    assert entry.data["agents"] == [gate_agent.pk, youssef.pk]  # who let the badge in, twice
 
 
 def test_an_exit_between_two_offline_entries_means_no_flag(
@@ -851,6 +860,14 @@ def test_an_offline_entry_overlapping_an_online_one_is_flagged(
         ({"scanned_at": "2025-11-24T11:00:00"}, "invalid"),  # no offset
         ({"scanned_at": "2999-01-01T00:00:00+00:00"}, "invalid"),  # the future
         ({"reason": "because"}, "invalid"),
+        ({"agent": "gate"}, "invalid"),
+        ({"agent": True}, "invalid"),
+        ({"agent": -1}, "invalid"),
+        ({"agent": 0}, "invalid"),
+        ({"agent": 1.5}, "invalid"),
+        ({"agent": 2**63}, "invalid"),
+        ({"agent": [1]}, "invalid"),
+        ({"agent": 999999}, "unknown_agent"),
     ],
 )
 def test_an_offline_upload_with_a_bad_scan_is_refused_whole_and_names_it(
@@ -861,7 +878,116 @@ def test_an_offline_upload_with_a_bad_scan_is_refused_whole_and_names_it(
     response = upload(client, gate_agent, "phone-1", [good, bad])
     assert response.status_code == 400
     assert response.json()["error"] == error and response.json()["index"] == 1
+    assert response.json()["message"]
+    check_response(response, "/gate/api/offline-scans", "post")
     assert not Scan.objects.exists()
+
+
+def test_a_scan_made_offline_is_logged_as_its_agents_even_when_another_agent_uploads_it(
+    client, main_hall, badge, gate_agent
+):
+    """Amina's badge is scanned offline by Karim on a shared phone; his shift ends, and Salma
+    signs in on the same phone once the network is back: her session uploads his scans."""
+    karim, salma = gate_agent, make_user("salma", "Gate agent")
+    t = DURING_OPENING
+    his = [
+        offline_scan(main_hall, badge.qr_text, t, scan_id="k1", agent=karim),
+        offline_scan(
+            main_hall, "garbage", t, scan_id="k2", decision="deny", reason="malformed", agent=karim
+        ),
+    ]
+    hers = offline_scan(
+        main_hall,
+        badge.qr_text,
+        t + dt.timedelta(minutes=40),
+        scan_id="s1",
+        reason="exit",
+        direction="out",
+        agent=salma,
+    )
+    # Queued by an older page, which did not record who scanned: the uploader's, as before.
+    anonymous = offline_scan(
+        main_hall,
+        "garbage",
+        t + dt.timedelta(minutes=41),
+        scan_id="old",
+        decision="deny",
+        reason="malformed",
+    )
+    scans = [*his, hers, anonymous]
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        first = upload(client, salma, "shared-phone", scans)
+        again = upload(client, karim, "shared-phone", scans)  # a replay, by anyone, adds nothing
+    assert first.status_code == again.status_code == 200
+    check_response(first, "/gate/api/offline-scans", "post")
+    assert first.json()["recorded"] == 4 and again.json()["duplicates"] == 4
+    logged = {s.client_scan_id: (s.agent, s.uploaded_by, s.offline) for s in Scan.objects.all()}
+    assert logged == {
+        "k1": (karim, salma, True),
+        "k2": (karim, salma, True),
+        "s1": (salma, salma, True),
+        "old": (salma, salma, True),
+    }
+
+
+def test_the_scan_log_in_the_admin_shows_who_scanned_and_who_uploaded_and_cannot_be_edited(
+    client, main_hall, badge, gate_agent, django_assert_max_num_queries
+):
+    salma = make_user("salma", "Gate agent")
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        for n in range(3):
+            scan = offline_scan(
+                main_hall, badge.qr_text, DURING_OPENING, scan_id=f"k{n}", agent=gate_agent
+            )
+            upload(client, salma, f"phone-{n}", [scan])
+    client.force_login(make_user("root", "Supervisor", is_superuser=True))
+    with django_assert_max_num_queries(8):  # not one more per scan
+        page = client.get(reverse("admin:accreditation_scan_changelist"))
+    assert page.status_code == 200
+    header = [str(c["text"]) for c in page.context["result_headers"]]
+    assert {"agent", "uploaded by"} <= set(header)
+    rows = page.context["cl"].result_list
+    assert {(s.agent.username, s.uploaded_by.username) for s in rows} == {("gate", "salma")}
+    one = rows[0]
+    detail = client.get(reverse("admin:accreditation_scan_change", args=[one.pk]))
+    assert detail.status_code == 200 and "salma" in detail.text
+    assert client.post(reverse("admin:accreditation_scan_change", args=[one.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["reviewer", "inactive agent", "no one"])
+def test_an_offline_scan_naming_someone_who_is_not_a_gate_agent_is_refused_and_the_rest_kept(
+    client, main_hall, badge, gate_agent, reviewer, who
+):
+    named = {
+        "reviewer": lambda: reviewer.pk,  # staff, but not allowed to scan
+        "inactive agent": lambda: make_user("gone", "Gate agent", is_active=False).pk,
+        "no one": lambda: 987654,
+    }[who]()
+    good = offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="good", agent=gate_agent)
+    bad = {**offline_scan(main_hall, "garbage", DURING_OPENING, scan_id="bad"), "agent": named}
+    bad.update(decision="deny", reason="malformed")
+    later = offline_scan(
+        main_hall,
+        badge.qr_text,
+        DURING_OPENING + dt.timedelta(minutes=5),
+        scan_id="later",
+        reason="exit",
+        direction="out",
+    )
+    queue = [good, bad, later]
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        refused = upload(client, gate_agent, "phone-1", queue)
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "unknown_agent" and refused.json()["index"] == 1
+        check_response(refused, "/gate/api/offline-scans", "post")
+        assert not Scan.objects.exists()
+        # The page drops the scan it names and uploads the others (gate.js, flushQueue).
+        kept = [item for item in queue if item["client_scan_id"] != "bad"]
+        assert upload(client, gate_agent, "phone-1", kept).json()["recorded"] == 2
+    assert sorted(Scan.objects.values_list("client_scan_id", "agent", "uploaded_by")) == [
+        ("good", gate_agent.pk, gate_agent.pk),
+        ("later", gate_agent.pk, gate_agent.pk),
+    ]
 
 
 def test_the_revocation_list_gives_a_gate_what_it_needs_to_decide_offline(
@@ -933,6 +1059,8 @@ def test_the_gate_page_is_for_gate_agents_and_carries_no_inline_code(
     assert 'id="gate-code"' in html
     # No credential in the page: a phone may keep it for reloads without network.
     assert "data-token" not in html and "Bearer" not in html
+    # Who scans on this page: each scan it queues offline says so (not a credential).
+    assert f'data-agent="{gate_agent.pk}"' in html
     assert "vendor/jsqr/jsQR.js" in html and "gate/gate.js" in html
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
     assert not re.search(r"\sstyle=", html), "inline style"

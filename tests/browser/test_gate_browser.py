@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from accreditation import badging, review
 from accreditation.models import Scan
 from events.models import Checkpoint, Session
+from tests.browser.conftest import PHONE
 from tests.factories import make_request, make_user
 
 pytestmark = pytest.mark.browser
@@ -155,6 +156,7 @@ def test_a_gate_agent_scans_online_then_offline_and_the_scans_are_uploaded_once(
         ("deny", "bad_signature"),
         ("admit", "ok"),
     ]
+    assert {q["agent"] for q in queued} == {staff["gate"].pk}  # who scanned
     assert Scan.objects.count() == 1  # nothing reached the server
 
     # Back online: the queue is uploaded, each scan recorded once.
@@ -168,6 +170,8 @@ def test_a_gate_agent_scans_online_then_offline_and_the_scans_are_uploaded_once(
         (amina, "ok"),
     ]
     assert offline[2].flag == "already_inside"
+    assert {(s.agent, s.uploaded_by) for s in offline} == {(staff["gate"], staff["gate"])}
+    assert online.uploaded_by is None
     # The same upload again (a phone that never heard the answer) records nothing more.
     replay = gate.evaluate(
         """async (scans) => {
@@ -186,6 +190,67 @@ def test_a_gate_agent_scans_online_then_offline_and_the_scans_are_uploaded_once(
     assert replay["duplicates"] == 3 and replay["recorded"] == 0
     assert Scan.objects.count() == 4
     assert not csp_violations
+
+
+def test_scans_made_offline_by_one_agent_and_uploaded_by_the_next_are_logged_as_the_first(
+    browser, phone, live_server, event, staff, hall
+):
+    """A shared phone: agent A scans while the network is down, A's session ends, agent B
+    signs in on the same phone once it is back. The log says A scanned and B uploaded."""
+    session = hall.sessions.get()
+    (amina,) = collected_badges(event, staff, session, ["Amina"])
+    first, second = staff["gate"], make_user("gate-b", "Gate agent")
+
+    sign_in(phone, live_server, first.username)
+    phone.goto(live_server.url + f"/gate/{hall.pk}/")
+    expect(phone.locator("#gate")).to_have_attribute("data-state", "ready")
+    phone.context.set_offline(True)
+    scan(phone, amina.qr_text)
+    expect(phone.locator("#gate-verdict")).to_have_text("ADMIT")
+    expect(phone.locator("#gate")).to_have_attribute("data-queue", "1")
+
+    # A's shift ends: the browser is closed and the session is gone, but the phone keeps its
+    # storage (the queue, its device id). A fresh browser on the same storage, without A's
+    # cookies. (Chromium lifts the offline emulation of a page it closes, so A's page could
+    # still upload on its way out — rightly as A's, but this story is about B: block it.)
+    phone.context.route("**/gate/api/**", lambda route: route.abort())
+    kept = phone.context.storage_state()
+    phone.context.close()
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        base_url=live_server.url,
+        storage_state={"cookies": [], "origins": kept["origins"]},
+    )
+    context.set_default_timeout(10_000)
+    try:
+        gate = context.new_page()
+        sign_in(gate, live_server, second.username)
+        assert not Scan.objects.exists()
+        gate.goto(live_server.url + f"/gate/{hall.pk}/")
+        root = gate.locator("#gate")
+        expect(root).to_have_attribute("data-agent", str(second.pk))
+        expect(root).to_have_attribute("data-queue", "0", timeout=15_000)
+        uploaded = Scan.objects.get()
+        assert (uploaded.badge, uploaded.offline) == (amina, True)
+        assert (uploaded.agent, uploaded.uploaded_by) == (first, second)
+
+        # B's own scans, offline too, are B's.
+        context.set_offline(True)
+        scan(gate, amina.qr_text)
+        expect(root).to_have_attribute("data-queue", "1")
+        context.set_offline(False)
+        expect(root).to_have_attribute("data-queue", "0", timeout=15_000)
+        latest = Scan.objects.exclude(pk=uploaded.pk).get()
+        assert (latest.agent, latest.uploaded_by, latest.device_id) == (
+            second,
+            second,
+            uploaded.device_id,  # the same phone
+        )
+    finally:
+        context.close()
 
 
 def test_the_gate_page_reopens_without_network_and_keeps_deciding(
