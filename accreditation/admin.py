@@ -536,8 +536,21 @@ class RejectionReasonAdmin(admin.ModelAdmin):
     list_display = ("title", "active")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For the append-only logs: listed and opened, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the log is append-only from the admin."""
 
     list_display = (
@@ -554,18 +567,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ("request",)
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Scan)
-class ScanAdmin(admin.ModelAdmin):
+class ScanAdmin(ReadOnlyAdmin):
     """Read-only: the gate's log is append-only. ``agent`` scanned; ``uploaded_by`` uploaded a
     scan made offline (on a shared phone, perhaps the next shift's agent)."""
 
@@ -588,12 +592,3 @@ class ScanAdmin(admin.ModelAdmin):
     search_fields = ("device_id", "client_scan_id", "agent__username", "uploaded_by__username")
     date_hierarchy = "scanned_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

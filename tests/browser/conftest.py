@@ -51,17 +51,24 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def phone(browser, live_server):
-    """A phone-sized page in a context of its own (no cookies shared between tests)."""
+def phone_context(browser, live_server, **options):
+    """A phone-sized browser context (its own cookies and storage unless ``storage_state``)."""
     context = browser.new_context(
         viewport=PHONE,
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
         base_url=live_server.url,
+        **options,
     )
     context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A phone-sized page in a context of its own (no cookies shared between tests)."""
+    context = phone_context(browser, live_server)
     page = context.new_page()
     yield page
     context.close()

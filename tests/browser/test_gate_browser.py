@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from accreditation import badging, review
 from accreditation.models import Scan
 from events.models import Checkpoint, Session
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import phone_context
 from tests.factories import make_request, make_user
 
 pytestmark = pytest.mark.browser
@@ -216,15 +216,9 @@ def test_scans_made_offline_by_one_agent_and_uploaded_by_the_next_are_logged_as_
     phone.context.route("**/gate/api/**", lambda route: route.abort())
     kept = phone.context.storage_state()
     phone.context.close()
-    context = browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        base_url=live_server.url,
-        storage_state={"cookies": [], "origins": kept["origins"]},
+    context = phone_context(
+        browser, live_server, storage_state={"cookies": [], "origins": kept["origins"]}
     )
-    context.set_default_timeout(10_000)
     try:
         gate = context.new_page()
         sign_in(gate, live_server, second.username)
