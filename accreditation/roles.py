@@ -31,6 +31,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "events.change_session",
         "accreditation.print_badge",
         "accreditation.scan_badge",
+        # The gates: which checkpoint serves which session, and the scan log (read-only) to
+        # follow up what the gates flagged (a badge admitted at two gates, an account that
+        # may no longer scan).
+        "events.view_checkpoint",
+        "events.add_checkpoint",
+        "events.change_checkpoint",
+        "accreditation.view_scan",
     ],
     # The badge desk sees the photo to match the face, never the documents.
     BADGE_DESK: ["accreditation.see_photo", "accreditation.print_badge"],

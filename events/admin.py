@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Checkpoint, Event, Session
+from events.services import sessions_of_another_event
 
 
 class SessionInline(admin.TabularInline):
@@ -79,8 +81,38 @@ class SessionAdmin(admin.ModelAdmin):
     list_select_related = ("event",)
 
 
+class CheckpointForm(forms.ModelForm):
+    class Meta:
+        model = Checkpoint
+        fields = ("event", "name", "sessions")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        sessions = self.fields["sessions"]
+        sessions.queryset = Session.objects.select_related("event").order_by("event", "starts_at")
+        sessions.label_from_instance = lambda s: f"{s.event} · {s}"
+
+    def clean(self):
+        data = super().clean()
+        foreign = sessions_of_another_event(
+            event=data.get("event"), sessions=data.get("sessions") or ()
+        )
+        if foreign and data.get("event") is not None:
+            self.add_error(
+                "sessions",
+                _(
+                    "A checkpoint serves sessions of its own event only; of another event: "
+                    "%(sessions)s."
+                )
+                % {"sessions": ", ".join(f"{s} ({s.event})" for s in foreign)},
+            )
+        return data
+
+
 @admin.register(Checkpoint)
 class CheckpointAdmin(admin.ModelAdmin):
+    form = CheckpointForm
     list_display = ("name", "event")
     list_filter = ("event",)
+    list_select_related = ("event",)
     filter_horizontal = ("sessions",)

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from tests.factories import make_event
 
@@ -23,6 +24,9 @@ def _isolated(settings, tmp_path):
     cache.clear()
     yield
     private_storage().reset()
+    # A request in another language leaves it active in this thread (LocaleMiddleware does not
+    # undo it): the next test starts in the default language again.
+    translation.deactivate()
 
 
 @pytest.fixture
