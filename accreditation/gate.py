@@ -100,6 +100,10 @@ FLAGS: dict[str, object] = {
     "already_inside": _("Already inside: no exit since the last entry."),
     "not_inside": _("No entry was recorded for this badge."),
     "admitted_at_two_gates": _("Admitted at two gates while offline."),
+    "agent_not_allowed": _(
+        "Scanned offline by an account that may no longer scan badges (deactivated, or no "
+        "longer a gate agent) before the upload."
+    ),
 }
 # The request statuses of a badge that is issued but not (or no longer) in its holder's hands.
 NOT_COLLECTED_STATUSES = frozenset({Status.APPROVED, Status.BADGE_ISSUED, Status.PRINTED})
@@ -997,13 +1001,16 @@ def offline_upload(
     as such, with the agent who scanned (``scan.agent_id``, or the uploader when the phone did
     not say) and, as ``uploaded_by``, the agent whose session sends them (``agent_id``: on a
     shared phone, perhaps the next shift's). A new admitted entry that overlaps another
-    admitted entry of the same badge and session (no exit between them) is flagged: ``admitted_at_two_gates`` when the other came
-    from another device — and an audit entry is written — or ``already_inside``.
+    admitted entry of the same badge and session (no exit between them) is flagged:
+    ``admitted_at_two_gates`` when the other came from another device — and an audit entry is
+    written — or ``already_inside``. A scan made by an agent whose account may no longer scan
+    when it arrives (deactivated, or taken out of the gate role, after the shift) happened all
+    the same: it is logged, flagged ``agent_not_allowed`` (unless it was admitted at two gates,
+    the graver flag).
 
     Raises ServiceError (with ``field`` = the index of the bad scan) for a scan that names an
-    unknown checkpoint, a session the checkpoint does not serve, or an agent who is not an
-    active user allowed to scan badges (``unknown_agent``), or whose decision does not match
-    its reason."""
+    unknown checkpoint, a session the checkpoint does not serve, or an agent who is no user at
+    all (``unknown_agent``), or whose decision does not match its reason."""
     checkpoint_ids = {s.checkpoint_id for s in scans}
     served: dict[int, tuple[int, set[int]]] = {}
     for cp_id, event_id, session_id in Checkpoint.objects.filter(
@@ -1013,13 +1020,22 @@ def offline_upload(
     # One query per agent named other than the uploader (whom the caller checked): in practice
     # the one or two agents who shared the phone.
     named = {s.agent_id for s in scans if s.agent_id is not None and s.agent_id != agent_id}
-    refused = {a for a in named if agent_password(agent_id=a) is None}
+    not_allowed = {a for a in named if agent_password(agent_id=a) is None}
+    if not_allowed:
+        known = (
+            get_user_model()
+            .objects.filter(pk__in=[a for a in not_allowed if 0 < a <= MAX_DB_ID])
+            .values_list("pk", flat=True)
+        )
+        unknown = not_allowed - set(known)
+    else:
+        unknown = set()
     claims_of: dict[int, BadgeClaims | None] = {}
     for index, scan in enumerate(scans):
-        if scan.agent_id in refused:
+        if scan.agent_id in unknown:
             raise ServiceError(
                 "unknown_agent",
-                _("This scan names someone who is not a gate agent."),
+                _("This scan names an agent who does not exist."),
                 field=index,
             )
         if scan.checkpoint_id not in served:
@@ -1055,6 +1071,7 @@ def offline_upload(
             claims = claims_of[index]
             badge_id = claims.badge_id if claims and claims.badge_id in badges else None
             scanned_by = scan.agent_id if scan.agent_id is not None else agent_id
+            agent_flag = "agent_not_allowed" if scanned_by in not_allowed else ""
             scan_id = record_scan(
                 checkpoint_id=scan.checkpoint_id,
                 session_id=scan.session_id,
@@ -1068,6 +1085,7 @@ def offline_upload(
                 client_scan_id=scan.client_scan_id,
                 scanned_at=scan.scanned_at,
                 offline=True,
+                flag=agent_flag,
                 uploaded_by_id=agent_id,
             )
             if scan_id is None:
@@ -1076,21 +1094,22 @@ def offline_upload(
                 ).values_list("pk", "flag")[0]
                 results[index] = UploadResult(scan.client_scan_id, "duplicate", *first)
                 continue
-            flag = ""
+            flag = agent_flag
             if (
                 badge_id is not None
                 and scan.session_id is not None
                 and scan.decision == ADMIT
                 and scan.direction == ENTRY
             ):
-                flag, other, other_agent = _overlap(
+                overlap, other, other_agent = _overlap(
                     scan_id=scan_id,
                     badge_id=badge_id,
                     session_id=scan.session_id,
                     scanned_at=scan.scanned_at,
                     device_id=device_id,
                 )
-                if flag:
+                if overlap and (overlap == "admitted_at_two_gates" or not flag):
+                    flag = overlap
                     Scan.objects.filter(pk=scan_id).update(flag=flag)
                 if flag == "admitted_at_two_gates":
                     audit(

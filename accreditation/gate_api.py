@@ -329,7 +329,20 @@ def token(request):
     if not may_scan(user):
         raise ApiError(403, "forbidden", _("Only gate agents can use the gate."))
     expires = timezone.now() + dt.timedelta(seconds=token_max_age())
-    return _json({"token": issue_token(user), "expires_at": _iso(expires)})
+    # Who is signed in now: a page the service worker kept may be an earlier agent's (a shared
+    # phone), and the page tags its offline scans with this agent from then on.
+    return _json(
+        {
+            "token": issue_token(user),
+            "expires_at": _iso(expires),
+            "agent": {"id": user.pk, "name": agent_name(user)},
+        }
+    )
+
+
+def agent_name(user) -> str:
+    """How the gate page names the agent signed in on it."""
+    return user.get_full_name() or user.get_username()
 
 
 @api_view("POST")

@@ -205,10 +205,24 @@ def schema() -> dict:
                 },
                 "Token": {
                     "type": "object",
-                    "required": ["token", "expires_at"],
+                    "required": ["token", "expires_at", "agent"],
                     "properties": {
                         "token": {"type": "string"},
                         "expires_at": {"type": "string", "format": "date-time"},
+                        "agent": {
+                            "type": "object",
+                            "description": (
+                                "The agent signed in (the session's user), whom the token "
+                                "names: a page kept for offline use may be an earlier "
+                                "agent's, and tags its offline scans with this one instead."
+                            ),
+                            "required": ["id", "name"],
+                            "properties": {
+                                "id": {"type": "integer", "minimum": 1},
+                                "name": {"type": "string"},
+                            },
+                            "additionalProperties": False,
+                        },
                     },
                     "additionalProperties": False,
                 },
@@ -484,8 +498,9 @@ def schema() -> dict:
                             "minimum": 1,
                             "description": (
                                 "The user id of the agent who scanned (signed in on the phone "
-                                "then): an active user allowed to scan badges, else "
-                                "`unknown_agent`. Absent or null: the uploading agent."
+                                "then); a user who may no longer scan badges is still recorded, "
+                                "flagged `agent_not_allowed`; no such user: `unknown_agent`. "
+                                "Absent or null: the uploading agent."
                             ),
                         },
                     },

@@ -17,7 +17,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accreditation import gate
+from accreditation import gate, gate_api
 from events.models import Checkpoint, Event, Session
 
 
@@ -75,6 +75,7 @@ def gate_page(request, checkpoint_id: int):
             # Who scans on this page: the page records it in each scan it queues offline, so
             # that the log says who scanned even if someone else's session uploads it.
             "agent_id": request.user.pk,
+            "agent_name": gate_api.agent_name(request.user),
             "windows": gate.checkpoint_windows(checkpoint),
             "api": {
                 "scan": reverse("gate:api_scan", args=[checkpoint.pk]),

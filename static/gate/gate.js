@@ -20,7 +20,9 @@
   const checkpointId = Number(root.dataset.checkpoint);
   // The agent signed in on this page: each scan queued offline says who made it, since the
   // upload may happen later under another agent's session (a shared phone, the next shift).
-  const agentId = Number(root.dataset.agent);
+  // The page may be a copy the service worker kept for an earlier agent (a shared phone): the
+  // first token asked with the session says who is signed in now (adoptAgent).
+  let agentId = Number(root.dataset.agent);
   const API = {
     scan: root.dataset.apiScan,
     revocations: root.dataset.apiRevocations,
@@ -98,11 +100,22 @@
         5000
       );
       if (!response.ok) return false;
-      token = (await response.json()).token;
+      const data = await response.json();
+      token = data.token;
+      adoptAgent(data.agent);
       return true;
     } catch (e) {
       return false;
     }
+  }
+
+  function adoptAgent(agent) {
+    if (!agent || !Number.isInteger(agent.id) || agent.id <= 0) return;
+    const changed = agent.id !== agentId;
+    agentId = agent.id;
+    root.dataset.agent = String(agent.id);
+    $("gate-agent").textContent = agent.name;
+    if (changed) keepPage(); // the kept copy names the previous agent: keep this one's
   }
 
   async function api(method, url, body, ms) {
@@ -753,9 +766,17 @@
           root.dataset.offlineReady = "true"; // the worker kept this page as it passed
         } else {
           // This load came before the worker existed: ask it to keep a copy of the page now.
-          registration.active.postMessage({ type: "keep-page", url: location.href });
+          keepPage();
         }
       })
+      .catch(() => null);
+  }
+
+  // Ask the worker to take a fresh copy of this page from the network and keep it.
+  function keepPage() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready
+      .then((registration) => registration.active.postMessage({ type: "keep-page", url: location.href }))
       .catch(() => null);
   }
 

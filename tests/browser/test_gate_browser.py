@@ -247,6 +247,49 @@ def test_scans_made_offline_by_one_agent_and_uploaded_by_the_next_are_logged_as_
         context.close()
 
 
+def test_a_page_kept_for_the_previous_agent_takes_the_agent_signed_in_once_online(
+    phone, live_server, event, staff, hall, csp_violations
+):
+    """A shared phone: A opened the gate page (the service worker kept A's copy); A's session
+    ends and B signs in, then the network drops and the page opens from A's copy. As soon as
+    the network is back the page asks who is signed in, shows B and tags B's scans as B's."""
+    session = hall.sessions.get()
+    (amina,) = collected_badges(event, staff, session, ["Amina"])
+    first, second = staff["gate"], make_user("gate-b", "Gate agent")
+    gate = phone
+    root = gate.locator("#gate")
+
+    sign_in(gate, live_server, first.username)
+    gate.goto(live_server.url + f"/gate/{hall.pk}/")
+    expect(root).to_have_attribute("data-offline-ready", "true")
+    expect(gate.locator("#gate-agent")).to_have_text(first.username)
+
+    gate.context.clear_cookies()  # A's session ends
+    sign_in(gate, live_server, second.username)
+    gate.context.set_offline(True)
+    gate.goto(live_server.url + f"/gate/{hall.pk}/")
+    expect(root).to_have_attribute("data-agent", str(first.pk))  # A's copy, as kept
+
+    gate.context.set_offline(False)
+    expect(root).to_have_attribute("data-agent", str(second.pk), timeout=15_000)
+    expect(gate.locator("#gate-agent")).to_have_text(second.username)
+
+    # The copy kept from now on is B's: reopened without network, it names B.
+    gate.context.set_offline(True)
+    gate.wait_for_timeout(500)  # let the worker store the fresh copy
+    gate.reload()
+    expect(root).to_have_attribute("data-state", "ready")
+    expect(root).to_have_attribute("data-agent", str(second.pk))
+    scan(gate, amina.qr_text)
+    expect(gate.locator("#gate-verdict")).to_have_text("ADMIT")
+    expect(root).to_have_attribute("data-queue", "1")
+    gate.context.set_offline(False)
+    expect(root).to_have_attribute("data-queue", "0", timeout=15_000)
+    logged = Scan.objects.get()
+    assert (logged.agent, logged.uploaded_by, logged.offline) == (second, second, True)
+    assert not csp_violations
+
+
 def test_the_gate_page_reopens_without_network_and_keeps_deciding(
     phone, live_server, event, staff, hall, csp_violations
 ):
