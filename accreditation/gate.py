@@ -65,7 +65,14 @@ from accreditation.badges.signing import (
     verify_code,
 )
 from accreditation.errors import ServiceError
-from accreditation.models import AccreditationRequest, Badge, Document, Scan, Status
+from accreditation.models import (
+    AccreditationRequest,
+    AuditEntry,
+    Badge,
+    Document,
+    Scan,
+    Status,
+)
 from accreditation.workflow import audit
 from events.models import Checkpoint, Event, Session
 
@@ -343,6 +350,16 @@ def agent_password(*, agent_id: int) -> str | None:
         .first()
     )
     return row
+
+
+TOKEN_ISSUED = "gate.token_issued"
+
+
+def record_token_issued(*, agent, ip_address: str | None) -> None:
+    """Log that a gate token was given to this agent (the gate page asks for one when it opens):
+    who used the gates, when, from where — and, later, the proof that someone was a gate agent
+    when their offline scans arrive after their account was closed (``offline_upload``)."""
+    audit(action=TOKEN_ISSUED, actor=agent, ip_address=ip_address or None)
 
 
 def token_fingerprint(password: str) -> str:
@@ -1006,11 +1023,12 @@ def offline_upload(
     written — or ``already_inside``. A scan made by an agent whose account may no longer scan
     when it arrives (deactivated, or taken out of the gate role, after the shift) happened all
     the same: it is logged, flagged ``agent_not_allowed`` (unless it was admitted at two gates,
-    the graver flag).
+    the graver flag, whose audit entry names the agents; it outranks ``already_inside``).
 
     Raises ServiceError (with ``field`` = the index of the bad scan) for a scan that names an
-    unknown checkpoint, a session the checkpoint does not serve, or an agent who is no user at
-    all (``unknown_agent``), or whose decision does not match its reason."""
+    unknown checkpoint, a session the checkpoint does not serve, or someone who never was a gate
+    agent (``unknown_agent``: no such user, or a user who neither holds the right to scan nor
+    has ever scanned — a reviewer, say), or whose decision does not match its reason."""
     checkpoint_ids = {s.checkpoint_id for s in scans}
     served: dict[int, tuple[int, set[int]]] = {}
     for cp_id, event_id, session_id in Checkpoint.objects.filter(
@@ -1021,21 +1039,13 @@ def offline_upload(
     # the one or two agents who shared the phone.
     named = {s.agent_id for s in scans if s.agent_id is not None and s.agent_id != agent_id}
     not_allowed = {a for a in named if agent_password(agent_id=a) is None}
-    if not_allowed:
-        known = (
-            get_user_model()
-            .objects.filter(pk__in=[a for a in not_allowed if 0 < a <= MAX_DB_ID])
-            .values_list("pk", flat=True)
-        )
-        unknown = not_allowed - set(known)
-    else:
-        unknown = set()
+    unknown = not_allowed - _former_agents(not_allowed) if not_allowed else set()
     claims_of: dict[int, BadgeClaims | None] = {}
     for index, scan in enumerate(scans):
         if scan.agent_id in unknown:
             raise ServiceError(
                 "unknown_agent",
-                _("This scan names an agent who does not exist."),
+                _("This scan names someone who is not a gate agent."),
                 field=index,
             )
         if scan.checkpoint_id not in served:
@@ -1125,6 +1135,27 @@ def offline_upload(
                     )
             results[index] = UploadResult(scan.client_scan_id, "recorded", scan_id, flag)
     return [results[i] for i in range(len(scans))]
+
+
+def _former_agents(user_ids: Iterable[int]) -> set[int]:
+    """Of these users, who may not scan now, those who were gate agents: they were given a gate
+    token, or have scans of their own in the log, or still hold the right to scan (directly, by
+    a group, or as superusers) with their account deactivated. One query."""
+    codename, app_label, _model = _perm_params()
+    perm = {"codename": codename, "content_type__app_label": app_label}
+    ids = [pk for pk in user_ids if 0 < pk <= MAX_DB_ID]
+    return set(
+        get_user_model()
+        .objects.filter(pk__in=ids)
+        .filter(
+            Q(is_superuser=True)
+            | Exists(Permission.objects.filter(user=OuterRef("pk"), **perm))
+            | Exists(Permission.objects.filter(group__user=OuterRef("pk"), **perm))
+            | Exists(Scan.objects.filter(agent_id=OuterRef("pk")))
+            | Exists(AuditEntry.objects.filter(actor_id=OuterRef("pk"), action=TOKEN_ISSUED))
+        )
+        .values_list("pk", flat=True)
+    )
 
 
 def _overlap(

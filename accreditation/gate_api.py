@@ -34,6 +34,7 @@ from django_countries import countries
 
 from accreditation import gate
 from accreditation.errors import ServiceError
+from accreditation.ratelimit import client_ip
 from accreditation.storage import private_storage
 from events.models import Checkpoint, Session
 
@@ -329,6 +330,7 @@ def token(request):
     if not may_scan(user):
         raise ApiError(403, "forbidden", _("Only gate agents can use the gate."))
     expires = timezone.now() + dt.timedelta(seconds=token_max_age())
+    gate.record_token_issued(agent=user, ip_address=client_ip(request))
     # Who is signed in now: a page the service worker kept may be an earlier agent's (a shared
     # phone), and the page tags its offline scans with this agent from then on.
     return _json(

@@ -498,9 +498,10 @@ def schema() -> dict:
                             "minimum": 1,
                             "description": (
                                 "The user id of the agent who scanned (signed in on the phone "
-                                "then); a user who may no longer scan badges is still recorded, "
-                                "flagged `agent_not_allowed`; no such user: `unknown_agent`. "
-                                "Absent or null: the uploading agent."
+                                "then). A gate agent whose account may no longer scan (closed, "
+                                "or out of the gate role) is still recorded, flagged "
+                                "`agent_not_allowed`; someone who never was a gate agent: "
+                                "`unknown_agent`. Absent or null: the uploading agent."
                             ),
                         },
                     },

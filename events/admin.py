@@ -80,6 +80,10 @@ class SessionAdmin(admin.ModelAdmin):
     list_filter = ("event", "kind", "media_access")
     list_select_related = ("event",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A session stays in its event: badges grant it by id, checkpoints of that event serve it.
+        return ("event",) if obj is not None else ()
+
 
 class CheckpointForm(forms.ModelForm):
     class Meta:

@@ -114,8 +114,9 @@
     const changed = agent.id !== agentId;
     agentId = agent.id;
     root.dataset.agent = String(agent.id);
-    $("gate-agent").textContent = agent.name;
     if (changed) keepPage(); // the kept copy names the previous agent: keep this one's
+    const name = $("gate-agent");
+    if (name) name.textContent = String(agent.name || "");
   }
 
   async function api(method, url, body, ms) {

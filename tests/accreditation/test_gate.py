@@ -558,6 +558,8 @@ def test_a_signed_in_agent_gets_a_token_from_the_session(client, gate_agent, rev
     response = client.get(url)
     assert response.status_code == 200
     check_response(response, "/gate/api/token", "get")
+    # It names the agent signed in: a page kept for another agent adopts this one.
+    assert response.json()["agent"] == {"id": gate_agent.pk, "name": gate_agent.username}
     agent_id, fingerprint = read_token(response.json()["token"])
     assert (agent_id, fingerprint) == (gate_agent.pk, gate.token_fingerprint(gate_agent.password))
 
@@ -956,11 +958,13 @@ def test_the_scan_log_in_the_admin_shows_supervisors_who_scanned_and_who_uploade
     assert client.post(reverse("admin:accreditation_scan_change", args=[one.pk])).status_code == 403
 
 
-def test_an_offline_scan_naming_no_user_at_all_is_refused_and_the_rest_kept(
-    client, main_hall, badge, gate_agent
+@pytest.mark.parametrize("who", ["reviewer", "no one"])
+def test_an_offline_scan_naming_someone_who_never_was_a_gate_agent_is_refused_and_the_rest_kept(
+    client, main_hall, badge, gate_agent, reviewer, who
 ):
+    named = reviewer.pk if who == "reviewer" else 987654  # staff who may not scan; no user
     good = offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="good", agent=gate_agent)
-    bad = {**offline_scan(main_hall, "garbage", DURING_OPENING, scan_id="bad"), "agent": 987654}
+    bad = {**offline_scan(main_hall, "garbage", DURING_OPENING, scan_id="bad"), "agent": named}
     bad.update(decision="deny", reason="malformed")
     later = offline_scan(
         main_hall,
@@ -994,6 +998,9 @@ def test_scans_made_offline_by_an_agent_whose_account_changed_before_the_upload_
     next shift, uploads what he scanned. It happened at the gate: it is logged, and flagged."""
     karim = make_user("karim", "Gate agent")
     salma = make_user("salma", "Gate agent")
+    client.force_login(karim)  # his gate page asks for a token when it opens: that is logged
+    assert client.get(reverse("gate:api_token")).status_code == 200
+    client.logout()
     his = offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="k1", agent=karim)
     hers = offline_scan(
         main_hall,

@@ -45,3 +45,29 @@ def test_a_checkpoint_cannot_serve_another_events_session_and_keeps_what_was_typ
     assert "son propre événement" in errors[0] and "Regional conference" in errors[0]
     assert 'value="North gate"' in answer.text  # nothing typed is lost
     assert not Checkpoint.objects.exists()
+
+
+def test_a_session_cannot_be_moved_to_another_event(client, event, supervisor):
+    """Badges grant sessions by id and the event's checkpoints serve them: a session stays in
+    its event (the checkpoint form's rule could otherwise be walked round)."""
+    from tests.factories import make_event
+
+    other = make_event(slug="other", name="Regional conference")
+    opening = event.sessions.get(kind="opening")
+    client.force_login(supervisor)
+    url = reverse("admin:events_session_change", args=[opening.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "event" not in page.context["adminform"].form.fields
+    client.post(
+        url,
+        {
+            "event": other.pk,
+            "kind": opening.kind,
+            "title": opening.title,
+            "titles": "{}",
+            "media_access": opening.media_access,
+            "colour": opening.colour,
+        },
+    )
+    opening.refresh_from_db()
+    assert opening.event == event
