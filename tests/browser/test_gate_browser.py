@@ -328,6 +328,39 @@ def test_the_gate_page_reopens_without_network_and_keeps_deciding(
     assert not csp_violations
 
 
+@pytest.mark.parametrize("trouble", ["server error", "no answer for 6 s"])
+def test_the_kept_gate_page_opens_when_the_server_fails_or_hangs(
+    phone, live_server, event, staff, hall, monkeypatch, trouble
+):
+    """The venue network is 'up' but the server answers 500, or nothing for seconds: the service
+    worker gives up (on the 5xx at once, after 4 s of silence) and opens the copy it kept."""
+    import time
+
+    from accreditation import gate
+
+    gate_page = phone
+    root = gate_page.locator("#gate")
+    sign_in(gate_page, live_server, "gate")
+    gate_page.goto(live_server.url + f"/gate/{hall.pk}/")
+    expect(root).to_have_attribute("data-offline-ready", "true")
+
+    windows = gate.checkpoint_windows
+
+    def failing(checkpoint):  # the gate page's view calls it (the live server is a thread here)
+        if trouble == "server error":
+            raise RuntimeError("database gone")
+        time.sleep(6)
+        return windows(checkpoint)
+
+    monkeypatch.setattr(gate, "checkpoint_windows", failing)
+    started = time.monotonic()
+    gate_page.goto(live_server.url + f"/gate/{hall.pk}/")
+    expect(root).to_have_attribute("data-state", "ready")
+    expect(gate_page.locator("#gate-code")).to_be_visible()
+    if trouble != "server error":
+        assert time.monotonic() - started < 5.9  # did not wait for the server's late answer
+
+
 def test_an_arabic_speaking_agent_gets_the_gate_in_arabic_right_to_left(
     phone, live_server, event, staff, hall
 ):
