@@ -65,14 +65,7 @@ from accreditation.badges.signing import (
     verify_code,
 )
 from accreditation.errors import ServiceError
-from accreditation.models import (
-    AccreditationRequest,
-    AuditEntry,
-    Badge,
-    Document,
-    Scan,
-    Status,
-)
+from accreditation.models import AccreditationRequest, Badge, Document, Scan, Status
 from accreditation.workflow import audit
 from events.models import Checkpoint, Event, Session
 
@@ -118,6 +111,10 @@ NOT_COLLECTED_STATUSES = frozenset({Status.APPROVED, Status.BADGE_ISSUED, Status
 PHOTO_SALT = "presspass.gate.photo"
 PHOTO_TICKET_MAX_AGE = 15 * 60
 TOKEN_SALT = "presspass.gate.token"
+AGENT_SALT = "presspass.gate.agent"
+# How long a page's proof of its agent names the scans it queues offline (its upload may wait
+# for the network, or for the next shift).
+AGENT_TICKET_MAX_AGE = 7 * 24 * 3600
 MAX_DB_ID = 2**63 - 1
 
 
@@ -357,9 +354,25 @@ TOKEN_ISSUED = "gate.token_issued"
 
 def record_token_issued(*, agent, ip_address: str | None) -> None:
     """Log that a gate token was given to this agent (the gate page asks for one when it opens):
-    who used the gates, when, from where — and, later, the proof that someone was a gate agent
-    when their offline scans arrive after their account was closed (``offline_upload``)."""
+    who used the gates, when, from where."""
     audit(action=TOKEN_ISSUED, actor=agent, ip_address=ip_address or None)
+
+
+def agent_ticket(agent_id: int) -> str:
+    """The gate page's proof of whom it was given to: the scans it queues offline carry it, so
+    that whoever uploads them later cannot credit them to someone else."""
+    return stamp(AGENT_SALT, agent_id)
+
+
+def ticket_names(ticket: str | None, agent_id: int) -> bool:
+    """Whether ``ticket`` is a gate page's proof, recent enough, that it was given to this agent."""
+    if not ticket:
+        return False
+    try:
+        fields = unstamp(AGENT_SALT, ticket, max_age=AGENT_TICKET_MAX_AGE)
+    except StampError:
+        return False
+    return fields == [str(agent_id)]
 
 
 def token_fingerprint(password: str) -> str:
@@ -998,8 +1011,10 @@ class OfflineScan:
     decision: str
     reason: str
     session_id: int | None
-    # The agent who scanned, as the phone recorded it; None: the uploading agent.
+    # The agent who scanned, as the phone recorded it, and the proof its page was given to that
+    # agent (agent_ticket); None: the uploading agent.
     agent_id: int | None = None
+    agent_ticket: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1015,10 +1030,13 @@ def offline_upload(
 ) -> list[UploadResult]:
     """Record scans a device decided while offline: each exactly once, however often the
     upload is replayed. The decision the device made is what happened at the gate and is logged
-    as such, with the agent who scanned (``scan.agent_id``, or the uploader when the phone did
-    not say) and, as ``uploaded_by``, the agent whose session sends them (``agent_id``: on a
-    shared phone, perhaps the next shift's). A new admitted entry that overlaps another
-    admitted entry of the same badge and session (no exit between them) is flagged:
+    as such, with the agent who scanned and, as ``uploaded_by``, the agent whose session sends
+    them (``agent_id``: on a shared phone, perhaps the next shift's). The agent who scanned is
+    ``scan.agent_id`` when the scan carries its page's proof of that agent (``agent_ticket``,
+    handed to the page with the agent's gate token); otherwise — no agent named, or one the scan
+    cannot prove — the uploader, who answers for what they send. A new admitted entry that
+    overlaps another admitted entry of the same badge and session (no exit between them) is
+    flagged:
     ``admitted_at_two_gates`` when the other came from another device — and an audit entry is
     written — or ``already_inside``. A scan made by an agent whose account may no longer scan
     when it arrives (deactivated, or taken out of the gate role, after the shift) happened all
@@ -1026,28 +1044,32 @@ def offline_upload(
     the graver flag, whose audit entry names the agents; it outranks ``already_inside``).
 
     Raises ServiceError (with ``field`` = the index of the bad scan) for a scan that names an
-    unknown checkpoint, a session the checkpoint does not serve, or someone who never was a gate
-    agent (``unknown_agent``: no such user, or a user who neither holds the right to scan nor
-    has ever scanned — a reviewer, say), or whose decision does not match its reason."""
+    unknown checkpoint, a session the checkpoint does not serve, or whose decision does not
+    match its reason."""
     checkpoint_ids = {s.checkpoint_id for s in scans}
     served: dict[int, tuple[int, set[int]]] = {}
     for cp_id, event_id, session_id in Checkpoint.objects.filter(
         pk__in=[c for c in checkpoint_ids if 0 < c <= MAX_DB_ID]
     ).values_list("pk", "event_id", "sessions"):
         served.setdefault(cp_id, (event_id, set()))[1].add(session_id)
-    # One query per agent named other than the uploader (whom the caller checked): in practice
-    # the one or two agents who shared the phone.
-    named = {s.agent_id for s in scans if s.agent_id is not None and s.agent_id != agent_id}
-    not_allowed = {a for a in named if agent_password(agent_id=a) is None}
-    unknown = not_allowed - _former_agents(not_allowed) if not_allowed else set()
+    # Who scanned each: the named agent if the scan proves it, else the uploader. Tickets are
+    # only handed to agents allowed to scan then; one query per other agent named (in practice
+    # the one or two who shared the phone) tells whether they still may.
+    scanned_by = [
+        scan.agent_id
+        if scan.agent_id is not None and ticket_names(scan.agent_ticket, scan.agent_id)
+        else agent_id
+        for scan in scans
+    ]
+    not_allowed = {a for a in set(scanned_by) - {agent_id} if agent_password(agent_id=a) is None}
+    if not_allowed:  # ... and whether they still exist (a user without scans can be deleted)
+        gone = not_allowed - set(
+            get_user_model().objects.filter(pk__in=not_allowed).values_list("pk", flat=True)
+        )
+        scanned_by = [agent_id if a in gone else a for a in scanned_by]
+        not_allowed -= gone
     claims_of: dict[int, BadgeClaims | None] = {}
     for index, scan in enumerate(scans):
-        if scan.agent_id in unknown:
-            raise ServiceError(
-                "unknown_agent",
-                _("This scan names someone who is not a gate agent."),
-                field=index,
-            )
         if scan.checkpoint_id not in served:
             raise ServiceError("unknown_checkpoint", _("There is no such checkpoint."), field=index)
         if scan.session_id is not None and scan.session_id not in served[scan.checkpoint_id][1]:
@@ -1080,8 +1102,7 @@ def offline_upload(
             scan = scans[index]
             claims = claims_of[index]
             badge_id = claims.badge_id if claims and claims.badge_id in badges else None
-            scanned_by = scan.agent_id if scan.agent_id is not None else agent_id
-            agent_flag = "agent_not_allowed" if scanned_by in not_allowed else ""
+            agent_flag = "agent_not_allowed" if scanned_by[index] in not_allowed else ""
             scan_id = record_scan(
                 checkpoint_id=scan.checkpoint_id,
                 session_id=scan.session_id,
@@ -1090,7 +1111,7 @@ def offline_upload(
                 direction=scan.direction,
                 decision=scan.decision,
                 reason=scan.reason,
-                agent_id=scanned_by,
+                agent_id=scanned_by[index],
                 device_id=device_id,
                 client_scan_id=scan.client_scan_id,
                 scanned_at=scan.scanned_at,
@@ -1130,32 +1151,11 @@ def offline_upload(
                             "badge": badge_id,
                             "session": scan.session_id,
                             "scans": [other, scan_id],
-                            "agents": [other_agent, scanned_by],
+                            "agents": [other_agent, scanned_by[index]],
                         },
                     )
             results[index] = UploadResult(scan.client_scan_id, "recorded", scan_id, flag)
     return [results[i] for i in range(len(scans))]
-
-
-def _former_agents(user_ids: Iterable[int]) -> set[int]:
-    """Of these users, who may not scan now, those who were gate agents: they were given a gate
-    token, or have scans of their own in the log, or still hold the right to scan (directly, by
-    a group, or as superusers) with their account deactivated. One query."""
-    codename, app_label, _model = _perm_params()
-    perm = {"codename": codename, "content_type__app_label": app_label}
-    ids = [pk for pk in user_ids if 0 < pk <= MAX_DB_ID]
-    return set(
-        get_user_model()
-        .objects.filter(pk__in=ids)
-        .filter(
-            Q(is_superuser=True)
-            | Exists(Permission.objects.filter(user=OuterRef("pk"), **perm))
-            | Exists(Permission.objects.filter(group__user=OuterRef("pk"), **perm))
-            | Exists(Scan.objects.filter(agent_id=OuterRef("pk")))
-            | Exists(AuditEntry.objects.filter(actor_id=OuterRef("pk"), action=TOKEN_ISSUED))
-        )
-        .values_list("pk", flat=True)
-    )
 
 
 def _overlap(

@@ -42,6 +42,7 @@ SCAN_MAX_BYTES = 8 * 1024
 UPLOAD_MAX_BYTES = 2 * 1024 * 1024
 UPLOAD_MAX_SCANS = 500
 CODE_MAX_LENGTH = 4096
+TICKET_MAX_LENGTH = 200  # an agent ticket: a few numbers and a signature (gate.stamp)
 _IDENT = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
 _EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 CLOCK_SKEW = dt.timedelta(minutes=10)
@@ -337,7 +338,11 @@ def token(request):
         {
             "token": issue_token(user),
             "expires_at": _iso(expires),
-            "agent": {"id": user.pk, "name": agent_name(user)},
+            "agent": {
+                "id": user.pk,
+                "name": agent_name(user),
+                "ticket": gate.agent_ticket(user.pk),
+            },
         }
     )
 
@@ -485,8 +490,14 @@ def offline_scans(request):
                 session_id=_id(
                     item.get("session"), "session", nullable=True, where=where, index=index
                 ),
-                # Who scanned (the phone's agent then); absent: the uploader, as before.
+                # Who scanned (the phone's agent then) and the page's proof of it; without a
+                # valid proof: the uploader.
                 agent_id=_id(item.get("agent"), "agent", nullable=True, where=where, index=index),
+                agent_ticket=_string(
+                    item, "agent_ticket", max_length=TICKET_MAX_LENGTH, where=where, index=index
+                )
+                if item.get("agent_ticket") is not None
+                else None,
             )
         )
     try:

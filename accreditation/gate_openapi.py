@@ -128,7 +128,8 @@ def schema() -> dict:
                     "description": (
                         "Each scan is recorded once, however often the upload is replayed "
                         "(`status: duplicate` the second time). Each scan is logged as made by "
-                        "its `agent` (the caller when absent) and as uploaded by the caller. An "
+                        "its `agent` when its `agent_ticket` proves it (the caller otherwise) "
+                        "and as uploaded by the caller. An "
                         "admitted entry that overlaps another device's admitted entry of the "
                         "same badge and session is flagged `admitted_at_two_gates`. A bad scan "
                         "rejects the whole upload with its `index`."
@@ -141,7 +142,7 @@ def schema() -> dict:
                         "200": _json(_ref("UploadResults"), "What was recorded."),
                         "400": _error(
                             "Malformed upload (`bad_json`, `invalid`, `unknown_checkpoint`, "
-                            "`unknown_session`, `unknown_agent`, `inconsistent`); `index` names "
+                            "`unknown_session`, `inconsistent`); `index` names "
                             "the scan."
                         ),
                         **AUTH_ERRORS,
@@ -216,10 +217,18 @@ def schema() -> dict:
                                 "names: a page kept for offline use may be an earlier "
                                 "agent's, and tags its offline scans with this one instead."
                             ),
-                            "required": ["id", "name"],
+                            "required": ["id", "name", "ticket"],
                             "properties": {
                                 "id": {"type": "integer", "minimum": 1},
                                 "name": {"type": "string"},
+                                "ticket": {
+                                    "type": "string",
+                                    "description": (
+                                        "Proof that this agent was given a gate page: send it "
+                                        "as `agent_ticket` with the scans made offline under "
+                                        "this agent (valid 7 days)."
+                                    ),
+                                },
                             },
                             "additionalProperties": False,
                         },
@@ -498,10 +507,19 @@ def schema() -> dict:
                             "minimum": 1,
                             "description": (
                                 "The user id of the agent who scanned (signed in on the phone "
-                                "then). A gate agent whose account may no longer scan (closed, "
-                                "or out of the gate role) is still recorded, flagged "
-                                "`agent_not_allowed`; someone who never was a gate agent: "
-                                "`unknown_agent`. Absent or null: the uploading agent."
+                                "then), believed only with `agent_ticket`; otherwise, and when "
+                                "absent or null, the scan is the uploading agent's. A proven "
+                                "agent whose account may no longer scan (closed, or out of the "
+                                "gate role) is still recorded, flagged `agent_not_allowed`."
+                            ),
+                        },
+                        "agent_ticket": {
+                            "type": ["string", "null"],
+                            "minLength": 1,
+                            "maxLength": 200,
+                            "description": (
+                                "The `ticket` the token endpoint (or the gate page) gave that "
+                                "agent, at most 7 days old."
                             ),
                         },
                     },

@@ -23,6 +23,9 @@
   // The page may be a copy the service worker kept for an earlier agent (a shared phone): the
   // first token asked with the session says who is signed in now (adoptAgent).
   let agentId = Number(root.dataset.agent);
+  // The server's proof that this page was given to that agent: queued scans carry it, so that
+  // whoever uploads them cannot credit them to someone else.
+  let agentTicket = root.dataset.agentTicket || "";
   const API = {
     scan: root.dataset.apiScan,
     revocations: root.dataset.apiRevocations,
@@ -113,6 +116,7 @@
     if (!agent || !Number.isInteger(agent.id) || agent.id <= 0) return;
     const changed = agent.id !== agentId;
     agentId = agent.id;
+    agentTicket = typeof agent.ticket === "string" ? agent.ticket : "";
     root.dataset.agent = String(agent.id);
     if (changed) keepPage(); // the kept copy names the previous agent: keep this one's
     const name = $("gate-agent");
@@ -641,7 +645,10 @@
       reason: decided.reason,
       session: decided.session ? decided.session.id : null,
     };
-    if (Number.isInteger(agentId) && agentId > 0) item.agent = agentId;
+    if (Number.isInteger(agentId) && agentId > 0) {
+      item.agent = agentId;
+      if (agentTicket) item.agent_ticket = agentTicket;
+    }
     queue.push(item);
     store.set(KEY.queue, queue);
     updateStatus();
