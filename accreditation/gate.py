@@ -359,20 +359,29 @@ def record_token_issued(*, agent, ip_address: str | None) -> None:
 
 
 def agent_ticket(agent_id: int) -> str:
-    """The gate page's proof of whom it was given to: the scans it queues offline carry it, so
-    that whoever uploads them later cannot credit them to someone else."""
+    """Proof that this agent was signed in on a gate page when it asked for a gate token: the
+    scans it queues offline carry it, so that whoever uploads them later cannot credit them to
+    someone else. Handed out with the token only, never written in the page (which the service
+    worker keeps, signed-out or not)."""
     return stamp(AGENT_SALT, agent_id)
 
 
-def ticket_names(ticket: str | None, agent_id: int) -> bool:
-    """Whether ``ticket`` is a gate page's proof, recent enough, that it was given to this agent."""
-    if not ticket:
+# A phone's clock, even corrected by the page, may run a little ahead of ours.
+AGENT_TICKET_SKEW = 10 * 60
+
+
+def ticket_names(ticket: str | None, agent_id: int, *, scanned_at: dt.datetime) -> bool:
+    """Whether ``ticket`` proves that this agent was on the gate page that made a scan at
+    ``scanned_at``: the agent's, issued before the scan and at most AGENT_TICKET_MAX_AGE ago."""
+    if not ticket or not isinstance(ticket, str):
         return False
     try:
         fields = unstamp(AGENT_SALT, ticket, max_age=AGENT_TICKET_MAX_AGE)
-    except StampError:
+        issued = int(ticket.rsplit(".", 2)[1], 16)
+    except (StampError, ValueError, IndexError):
         return False
-    return fields == [str(agent_id)]
+    when = scanned_at.timestamp()
+    return fields == [str(agent_id)] and issued - AGENT_TICKET_SKEW <= when <= time.time()
 
 
 def token_fingerprint(password: str) -> str:
@@ -1057,7 +1066,8 @@ def offline_upload(
     # the one or two who shared the phone) tells whether they still may.
     scanned_by = [
         scan.agent_id
-        if scan.agent_id is not None and ticket_names(scan.agent_ticket, scan.agent_id)
+        if scan.agent_id is not None
+        and ticket_names(scan.agent_ticket, scan.agent_id, scanned_at=scan.scanned_at)
         else agent_id
         for scan in scans
     ]

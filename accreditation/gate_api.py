@@ -493,10 +493,11 @@ def offline_scans(request):
                 # Who scanned (the phone's agent then) and the page's proof of it; without a
                 # valid proof: the uploader.
                 agent_id=_id(item.get("agent"), "agent", nullable=True, where=where, index=index),
-                agent_ticket=_string(
-                    item, "agent_ticket", max_length=TICKET_MAX_LENGTH, where=where, index=index
-                )
-                if item.get("agent_ticket") is not None
+                # An unusable proof is no proof (the scan is the uploader's), never a refusal:
+                # a scan is never lost for its agent.
+                agent_ticket=ticket
+                if isinstance(ticket := item.get("agent_ticket"), str)
+                and 0 < len(ticket) <= TICKET_MAX_LENGTH
                 else None,
             )
         )

@@ -518,8 +518,9 @@ def schema() -> dict:
                             "minLength": 1,
                             "maxLength": 200,
                             "description": (
-                                "The `ticket` the token endpoint (or the gate page) gave that "
-                                "agent, at most 7 days old."
+                                "The `ticket` the token endpoint gave that agent before the "
+                                "scan, at most 7 days old at the upload. Anything else counts "
+                                "as no proof (the scan is the uploader's), never as an error."
                             ),
                         },
                     },

@@ -76,8 +76,6 @@ def gate_page(request, checkpoint_id: int):
             # that the log says who scanned even if someone else's session uploads it.
             "agent_id": request.user.pk,
             "agent_name": gate_api.agent_name(request.user),
-            # Its proof, carried by those scans: no one else can credit scans to this agent.
-            "agent_ticket": gate.agent_ticket(request.user.pk),
             "windows": gate.checkpoint_windows(checkpoint),
             "api": {
                 "scan": reverse("gate:api_scan", args=[checkpoint.pk]),

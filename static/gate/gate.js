@@ -23,9 +23,10 @@
   // The page may be a copy the service worker kept for an earlier agent (a shared phone): the
   // first token asked with the session says who is signed in now (adoptAgent).
   let agentId = Number(root.dataset.agent);
-  // The server's proof that this page was given to that agent: queued scans carry it, so that
-  // whoever uploads them cannot credit them to someone else.
-  let agentTicket = root.dataset.agentTicket || "";
+  // The server's proof that this agent was signed in here, given with the gate token (never
+  // written in the page, which the service worker keeps): queued scans carry it, so that
+  // whoever uploads them cannot credit them to someone else. Without it, the uploader's.
+  let agentTicket = "";
   const API = {
     scan: root.dataset.apiScan,
     revocations: root.dataset.apiRevocations,

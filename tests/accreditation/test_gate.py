@@ -562,8 +562,10 @@ def test_a_signed_in_agent_gets_a_token_from_the_session(client, gate_agent, rev
     # proof the page's offline scans will carry.
     agent = response.json()["agent"]
     assert (agent["id"], agent["name"]) == (gate_agent.pk, gate_agent.username)
-    assert gate.ticket_names(agent["ticket"], gate_agent.pk)
-    assert not gate.ticket_names(agent["ticket"], reviewer.pk)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    with time_machine.travel(soon):  # a scan a minute later
+        assert gate.ticket_names(agent["ticket"], gate_agent.pk, scanned_at=soon)
+        assert not gate.ticket_names(agent["ticket"], reviewer.pk, scanned_at=soon)
     agent_id, fingerprint = read_token(response.json()["token"])
     assert (agent_id, fingerprint) == (gate_agent.pk, gate.token_fingerprint(gate_agent.password))
 
@@ -706,17 +708,19 @@ def test_random_offline_scans_are_recorded_or_refused_never_a_500(
 # --- offline ---------------------------------------------------------------------------------------
 
 
+def ticket_before(at, agent):
+    """The agent ticket the agent's gate page got with its token, an hour before scanning."""
+    with time_machine.travel(at - dt.timedelta(hours=1)):
+        return gate.agent_ticket(agent.pk)
+
+
 def offline_scan(
     checkpoint, code, at, *, scan_id, decision="admit", reason="ok", direction="in", agent=None
 ):
     """A scan as the gate page queues it; ``agent``: who scanned (the page adds its agent's id
     and the proof it was given with the page)."""
     return {
-        **(
-            {"agent": agent.pk, "agent_ticket": gate.agent_ticket(agent.pk)}
-            if agent is not None
-            else {}
-        ),
+        **({"agent": agent.pk, "agent_ticket": ticket_before(at, agent)} if agent else {}),
         "client_scan_id": scan_id,
         "checkpoint": checkpoint.pk,
         "code": code,
@@ -878,7 +882,6 @@ def test_an_offline_entry_overlapping_an_online_one_is_flagged(
         ({"agent": 1.5}, "invalid"),
         ({"agent": 2**63}, "invalid"),
         ({"agent": [1]}, "invalid"),
-        ({"agent_ticket": 5}, "invalid"),
     ],
 )
 def test_an_offline_upload_with_a_bad_scan_is_refused_whole_and_names_it(
@@ -967,16 +970,32 @@ def test_the_scan_log_in_the_admin_shows_supervisors_who_scanned_and_who_uploade
     assert client.post(reverse("admin:accreditation_scan_change", args=[one.pk])).status_code == 403
 
 
-@pytest.mark.parametrize("claim", ["no proof", "someone else's proof", "a reviewer", "no one"])
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "no proof",
+        "someone else's proof",
+        "a proof from after the scan",
+        "an unusable proof",
+        "a reviewer",
+        "no one",
+    ],
+)
 def test_an_offline_scan_that_cannot_prove_its_agent_is_the_uploaders(
     client, main_hall, badge, gate_agent, reviewer, claim
 ):
     """A phone (or a program) cannot credit scans to someone else: without the proof its page
     was given to that agent, a scan is logged as the uploader's — and nothing is lost."""
     salma = make_user("salma", "Gate agent")
+    later = DURING_OPENING + dt.timedelta(hours=1)
     named, ticket = {
         "no proof": (salma.pk, None),
-        "someone else's proof": (salma.pk, gate.agent_ticket(gate_agent.pk)),
+        "someone else's proof": (salma.pk, ticket_before(DURING_OPENING, gate_agent)),
+        "a proof from after the scan": (
+            salma.pk,
+            ticket_before(later + dt.timedelta(hours=1), salma),
+        ),
+        "an unusable proof": (salma.pk, ["not", "a", "ticket"]),
         "a reviewer": (reviewer.pk, None),
         "no one": (987654, None),
     }[claim]
