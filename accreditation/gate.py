@@ -1045,9 +1045,8 @@ def offline_upload(
     handed to the page with the agent's gate token); otherwise — no agent named, or one the scan
     cannot prove — the uploader, who answers for what they send. A new admitted entry that
     overlaps another admitted entry of the same badge and session (no exit between them) is
-    flagged:
-    ``admitted_at_two_gates`` when the other came from another device — and an audit entry is
-    written — or ``already_inside``. A scan made by an agent whose account may no longer scan
+    flagged: ``admitted_at_two_gates`` when the other came from another device — and an audit
+    entry is written — or ``already_inside``. A scan made by an agent whose account may no longer scan
     when it arrives (deactivated, or taken out of the gate role, after the shift) happened all
     the same: it is logged, flagged ``agent_not_allowed`` (unless it was admitted at two gates,
     the graver flag, whose audit entry names the agents; it outranks ``already_inside``).

@@ -98,10 +98,13 @@ class CheckpointForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        foreign = sessions_of_another_event(
-            event=data.get("event"), sessions=data.get("sessions") or ()
+        event = data.get("event")  # None: the form already says the event is missing
+        foreign = (
+            sessions_of_another_event(event=event, sessions=data.get("sessions") or ())
+            if event is not None
+            else []
         )
-        if foreign and data.get("event") is not None:
+        if foreign:
             self.add_error(
                 "sessions",
                 _(

@@ -18,7 +18,7 @@ def event_save(*, event: Event, changed: list[str], actor=None) -> Event:
     return event
 
 
-def sessions_of_another_event(*, event: Event | None, sessions: Iterable[Session]) -> list[Session]:
+def sessions_of_another_event(*, event: Event, sessions: Iterable[Session]) -> list[Session]:
     """The sessions a checkpoint of ``event`` cannot serve: those of another event (a gate
     decides against its own event's keys, badges and sessions only)."""
-    return [s for s in sessions if event is None or s.event_id != event.pk]
+    return [s for s in sessions if s.event_id != event.pk]
