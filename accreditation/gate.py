@@ -1053,7 +1053,7 @@ def offline_upload(
 
     Raises ServiceError (with ``field`` = the index of the bad scan) for a scan that names an
     unknown checkpoint, a session the checkpoint does not serve, or whose decision does not
-    match its reason."""
+    match its reason; ServiceError "forbidden" when the uploader's account is gone."""
     checkpoint_ids = {s.checkpoint_id for s in scans}
     served: dict[int, tuple[int, set[int]]] = {}
     for cp_id, event_id, session_id in Checkpoint.objects.filter(
@@ -1071,12 +1071,6 @@ def offline_upload(
         for scan in scans
     ]
     not_allowed = {a for a in set(scanned_by) - {agent_id} if agent_password(agent_id=a) is None}
-    if not_allowed:  # ... and whether they still exist (a user without scans can be deleted)
-        gone = not_allowed - set(
-            get_user_model().objects.filter(pk__in=not_allowed).values_list("pk", flat=True)
-        )
-        scanned_by = [agent_id if a in gone else a for a in scanned_by]
-        not_allowed -= gone
     claims_of: dict[int, BadgeClaims | None] = {}
     for index, scan in enumerate(scans):
         if scan.checkpoint_id not in served:
@@ -1099,6 +1093,20 @@ def offline_upload(
     order = sorted(range(len(scans)), key=lambda i: (scans[i].scanned_at, i))
     results: dict[int, UploadResult] = {}
     with transaction.atomic():
+        # Whether each agent still exists (a user without scans can be deleted, even while this
+        # upload runs): read under a lock, which makes a concurrent deletion wait for the scans.
+        # An agent gone leaves their scans to the uploader; the uploader gone, nobody answers.
+        present = set(
+            get_user_model()
+            .objects.select_for_update(no_key=True)
+            .filter(pk__in=sorted(set(scanned_by) | {agent_id}))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if agent_id not in present:
+            raise ServiceError("forbidden", _("Only gate agents can use the gate."))
+        scanned_by = [a if a in present else agent_id for a in scanned_by]
+        not_allowed &= present
         # Lock the badges concerned, in a fixed order: two devices uploading the same badge at
         # once are serialised, so the second one sees the first one's scans and is flagged.
         badges = dict(

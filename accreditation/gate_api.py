@@ -22,6 +22,7 @@ from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from django.db.models import F
 from django.http import FileResponse, JsonResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -360,18 +361,26 @@ def scan(request, checkpoint_id: int):
     direction = _choice(data, "direction", (gate.ENTRY, gate.EXIT), default=gate.ENTRY)
     device_id = _ident(data, "device_id")
     client_scan_id = _ident(data, "client_scan_id")
-    context = gate.checkpoint_context(checkpoint_id=checkpoint_id, agent_id=agent_id, code=code)
-    _check_agent(context.agent_password, fingerprint)
-    if not context.exists:
-        raise ApiError(404, "unknown_checkpoint", _("There is no such checkpoint."))
-    result = gate.gate_decide(
-        context=context,
-        agent_id=agent_id,
-        direction=direction,
-        device_id=device_id,
-        client_scan_id=client_scan_id,
-    )
-    return _json(decision_payload(result))
+    for attempt in (1, 2):
+        context = gate.checkpoint_context(checkpoint_id=checkpoint_id, agent_id=agent_id, code=code)
+        _check_agent(context.agent_password, fingerprint)
+        if not context.exists:
+            raise ApiError(404, "unknown_checkpoint", _("There is no such checkpoint."))
+        try:
+            result = gate.gate_decide(
+                context=context,
+                agent_id=agent_id,
+                direction=direction,
+                device_id=device_id,
+                client_scan_id=client_scan_id,
+            )
+        except IntegrityError:
+            # A row the scan names was deleted since it was read (the agent's account, the
+            # checkpoint, a session): decide again on what is there now.
+            if attempt == 2:
+                raise
+        else:
+            return _json(decision_payload(result))
 
 
 def _checkpoint(checkpoint_id: int) -> Checkpoint:
@@ -504,6 +513,8 @@ def offline_scans(request):
     try:
         results = gate.offline_upload(agent_id=agent_id, device_id=device_id, scans=scans)
     except ServiceError as exc:
+        if exc.code == "forbidden":  # the uploader's account was deleted meanwhile
+            raise ApiError(403, exc.code, str(exc.message)) from None
         raise ApiError(400, exc.code, str(exc.message), index=exc.field) from None
     return _json(
         {

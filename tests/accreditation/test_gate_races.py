@@ -1,0 +1,88 @@
+"""A row a scan names is deleted while the scan is on its way: an answer, never a 500.
+
+The scan log's foreign keys are checked when its row is committed, so these tests commit
+(transactional database). The deletion is made at the moment another request would make it:
+after the gate has read the row, before it writes the scan.
+"""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+
+from accreditation import gate
+from accreditation.models import Scan
+from events.models import Checkpoint
+from tests.accreditation import test_gate
+from tests.factories import make_user
+
+DURING_OPENING = test_gate.DURING_OPENING
+# The fixtures of the gate's tests: an event in Marrakech, its main hall, Amina's badge.
+event = test_gate.event
+main_hall = test_gate.main_hall
+badge = test_gate.badge
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def delete_before(monkeypatch, function_name: str, delete) -> None:
+    """Run ``delete`` (another request's deletion) the first time gate.<function_name> runs."""
+    real = getattr(gate, function_name)
+    pending = [delete]
+
+    def interleaved(*args, **kwargs):
+        while pending:
+            pending.pop()()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gate, function_name, interleaved)
+
+
+@pytest.mark.parametrize(
+    "deleted, status, error",
+    [("agent", 403, "forbidden"), ("checkpoint", 404, "unknown_checkpoint")],
+)
+def test_a_scan_whose_agent_or_checkpoint_is_deleted_meanwhile_gets_an_answer(
+    client, monkeypatch, main_hall, badge, deleted, status, error
+):
+    karim = make_user("karim", "Gate agent")  # no scan yet: nothing protects the account
+    url = test_gate.scan_url(main_hall)
+    body = test_gate.scan_body(badge.qr_text)
+    delete = {
+        "agent": lambda: karim.delete(),
+        "checkpoint": lambda: Checkpoint.objects.filter(pk=main_hall.pk).delete(),
+    }[deleted]
+    delete_before(monkeypatch, "record_scan", delete)
+    with time_machine.travel(DURING_OPENING, tick=False):
+        answer = test_gate.post_json(client, url, body, karim)
+    assert (answer.status_code, answer.json()["error"]) == (status, error)
+    assert not Scan.objects.exists()
+
+
+def test_an_offline_scan_whose_agent_is_deleted_during_the_upload_is_the_uploaders(
+    client, monkeypatch, main_hall, badge
+):
+    karim = make_user("karim", "Gate agent")
+    salma = make_user("salma", "Gate agent")
+    his = test_gate.offline_scan(
+        main_hall, badge.qr_text, DURING_OPENING, scan_id="k1", agent=karim
+    )
+    # Karim's account is deleted after the upload checked his ticket, before his scan is written.
+    delete_before(monkeypatch, "verify", lambda: karim.delete())
+    with time_machine.travel(DURING_OPENING + test_gate.dt.timedelta(hours=1), tick=False):
+        answer = test_gate.upload(client, salma, "shared-phone", [his])
+    assert answer.status_code == 200, answer.content
+    logged = Scan.objects.get()
+    assert (logged.client_scan_id, logged.agent, logged.uploaded_by) == ("k1", salma, salma)
+
+
+def test_an_upload_whose_uploader_is_deleted_meanwhile_is_refused_not_a_500(
+    client, monkeypatch, main_hall, badge
+):
+    salma = make_user("salma", "Gate agent")
+    scan = test_gate.offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="s1")
+    delete_before(monkeypatch, "verify", lambda: salma.delete())
+    with time_machine.travel(DURING_OPENING + test_gate.dt.timedelta(hours=1), tick=False):
+        answer = test_gate.upload(client, salma, "shared-phone", [scan])
+    assert (answer.status_code, answer.json()["error"]) == (403, "forbidden")
+    assert not Scan.objects.exists()
