@@ -784,12 +784,25 @@ def gate_decide(
     if scan_id is None:  # the same scan again (a retry after a lost answer): the first answer
         first = (
             Scan.objects.filter(device_id=device_id, client_scan_id=client_scan_id)
-            .values_list("pk", "decision", "reason", "flag", "badge_id", "direction", "scanned_at")
+            .values_list(
+                "pk",
+                "decision",
+                "reason",
+                "flag",
+                "badge_id",
+                "direction",
+                "scanned_at",
+                "session_id",
+            )
             .first()
         )
-        scan_id, decision, reason, flag, badge_id, direction, now = first
+        scan_id, decision, reason, flag, badge_id, direction, now, session_id = first
+        # The answer is the first scan's: its holder and session, not this request's (a client
+        # that reused a scan id for another code or checkpoint gets no one else's data).
         if holder is not None and holder.badge_id != badge_id:
             holder = None
+        if session is not None and session.id != session_id:
+            session = None
         return GateDecision(
             decision=decision,
             reason=reason,

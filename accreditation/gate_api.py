@@ -45,6 +45,12 @@ UPLOAD_MAX_SCANS = 500
 CODE_MAX_LENGTH = 4096
 TICKET_MAX_LENGTH = 200  # an agent ticket: a few numbers and a signature (gate.stamp)
 _IDENT = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
+# An OpenAPI date-time (RFC 3339: what JavaScript's toISOString() writes), nothing looser: the
+# other forms Python's fromisoformat() reads (week dates, no separators, a trailing NUL…) are
+# not dates a gate page sends.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
 _EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 CLOCK_SKEW = dt.timedelta(minutes=10)
 
@@ -210,6 +216,8 @@ def _choice(data: dict, name: str, choices, *, default=None, where: str = "", **
 def _id(value, name: str, *, nullable: bool = False, where: str = "", **extra) -> int | None:
     if value is None and nullable:
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 1.0 is an integer in JSON (and in JSON Schema)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= gate.MAX_DB_ID:
         raise _invalid(
             where + name, _("%(field)s must be a positive integer.") % {"field": name}, **extra
@@ -219,10 +227,10 @@ def _id(value, name: str, *, nullable: bool = False, where: str = "", **extra) -
 
 def _when(value, name: str, *, where: str = "", **extra) -> dt.datetime:
     message = _("%(field)s must be an ISO 8601 date and time with its offset, not in the future.")
-    if not isinstance(value, str) or len(value) > 40:
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise _invalid(where + name, message % {"field": name}, **extra)
     try:
-        when = dt.datetime.fromisoformat(value)
+        when = dt.datetime.fromisoformat(value.upper())
     except ValueError:
         raise _invalid(where + name, message % {"field": name}, **extra) from None
     if when.tzinfo is None or when.utcoffset() is None:
@@ -562,6 +570,7 @@ def openapi(request):
     return response
 
 
+@csrf_exempt  # a POST to a wrong address gets this JSON 404, not the CSRF failure page
 def not_found(request, *args, **kwargs):
     """Any other address under /gate/api/: JSON, like the rest of the API."""
     return ApiError(404, "not_found", _("There is no such API endpoint.")).response()

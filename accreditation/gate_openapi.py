@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from accreditation import gate
+from accreditation.gate import MAX_DB_ID
 
 
 def _ref(name: str) -> dict:
@@ -26,7 +27,7 @@ CHECKPOINT_ID = {
     "name": "checkpoint_id",
     "in": "path",
     "required": True,
-    "schema": {"type": "integer", "minimum": 1},
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DB_ID},
 }
 AUTH_ERRORS = {
     "401": _error(
@@ -491,20 +492,32 @@ def schema() -> dict:
                     ],
                     "properties": {
                         "client_scan_id": _ref("Ident"),
-                        "checkpoint": {"type": "integer", "minimum": 1},
+                        "checkpoint": {"type": "integer", "minimum": 1, "maximum": MAX_DB_ID},
                         "code": {"type": "string", "minLength": 1, "maxLength": 4096},
                         "direction": {"type": "string", "enum": ["in", "out"], "default": "in"},
                         "scanned_at": {
                             "type": "string",
                             "format": "date-time",
-                            "description": "With its UTC offset; not in the future.",
+                            "description": (
+                                "RFC 3339, with its UTC offset; from 2000 on, and not in the "
+                                "future (10 minutes' leeway for the phone's clock)."
+                            ),
                         },
-                        "decision": {"type": "string", "enum": ["admit", "deny"]},
+                        "decision": {
+                            "type": "string",
+                            "enum": ["admit", "deny"],
+                            "description": "Must agree with `reason` (else `inconsistent`).",
+                        },
                         "reason": {"type": "string", "enum": reasons},
-                        "session": {"type": ["integer", "null"]},
+                        "session": {
+                            "type": ["integer", "null"],
+                            "minimum": 1,
+                            "maximum": MAX_DB_ID,
+                        },
                         "agent": {
                             "type": ["integer", "null"],
                             "minimum": 1,
+                            "maximum": MAX_DB_ID,
                             "description": (
                                 "The user id of the agent who scanned (signed in on the phone "
                                 "then), believed only with `agent_ticket`; otherwise, and when "
@@ -514,12 +527,11 @@ def schema() -> dict:
                             ),
                         },
                         "agent_ticket": {
-                            "type": ["string", "null"],
-                            "minLength": 1,
-                            "maxLength": 200,
+                            # No type: any value is accepted, and only a valid ticket counts.
                             "description": (
-                                "The `ticket` the token endpoint gave that agent before the "
-                                "scan, at most 7 days old at the upload. Anything else counts "
+                                "The `ticket` (a string) the token endpoint gave that agent "
+                                "before the scan, at most 7 days old at the upload. Anything "
+                                "else — absent, null, another type, another agent's — counts "
                                 "as no proof (the scan is the uploader's), never as an error."
                             ),
                         },

@@ -16,6 +16,7 @@ import zoneinfo
 import pytest
 import time_machine
 from django.conf import settings
+from django.test import Client
 from django.urls import resolve, reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -613,6 +614,20 @@ def test_unknown_checkpoints_methods_and_addresses_get_json_errors(client, main_
     for path in ("/gate/api/nothing", "/gate/api/checkpoints/abc/scan", "/gate/api"):
         response = client.get(path)
         assert response.status_code == 404 and response.json()["error"] == "not_found"
+    # Found by schemathesis: writes to a wrong address got Django's HTML CSRF page.
+    strict = Client(enforce_csrf_checks=True)
+    for method, path in [
+        ("post", "/gate/api/checkpoints/-1/scan"),
+        ("post", "/gate/api/nothing"),
+        ("put", "/gate/api/checkpoints/abc/scan"),
+        ("delete", "/gate/api"),
+        ("patch", "/gate/api/photos/a/b"),
+    ]:
+        response = getattr(strict, method)(
+            path, "{}", content_type="application/json", headers=bearer(gate_agent)
+        )
+        assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+        assert response.json()["error"] == "not_found"
 
 
 _json_values = st.recursive(
@@ -738,6 +753,69 @@ def upload(client, agent, device, scans):
     return post_json(
         client, reverse("gate:api_offline_scans"), {"device_id": device, "scans": scans}, agent
     )
+
+
+@pytest.mark.parametrize(
+    "scanned_at, accepted",
+    [
+        ("2025-11-24T09:30:00Z", True),
+        ("2025-11-24T09:30:00.123Z", True),  # JavaScript's toISOString()
+        ("2025-11-24T10:30:00+01:00", True),
+        ("2025-11-24t09:30:00z", True),  # RFC 3339 allows lower case
+        ("2025-11-24 09:30:00+00:00", True),  # ... and a space
+        ("2025-W48-1T09:30:00+00:00", False),  # an ISO week date: no phone sends that
+        ("20251124T093000+0000", False),
+        ("2025-11-24T09:30:00+00:00\x00", False),  # a trailing NUL
+        ("2025-11-24T09:30:00", False),  # no offset: whose 09:30?
+        ("1999-12-31T23:59:59+00:00", False),
+    ],
+)
+def test_an_offline_scans_time_is_an_rfc_3339_date_time(
+    client, main_hall, badge, gate_agent, scanned_at, accepted
+):
+    scan = offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="s1")
+    scan["scanned_at"] = scanned_at
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        answer = upload(client, gate_agent, "phone-1", [scan])
+    if accepted:
+        assert answer.status_code == 200, answer.json()
+        logged = Scan.objects.get().scanned_at
+        assert logged.replace(microsecond=0) == dt.datetime(2025, 11, 24, 9, 30, tzinfo=dt.UTC)
+    else:
+        assert answer.status_code == 400
+        assert answer.json()["field"] == "scans[0].scanned_at"
+        assert not Scan.objects.exists()
+
+
+def test_ids_written_as_json_floats_are_the_same_ids(client, main_hall, badge, gate_agent):
+    """1.0 is an integer for JSON Schema, so for the API too."""
+    scan = offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="s1")
+    scan.update(checkpoint=float(main_hall.pk), session=float(scan["session"]))
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        assert upload(client, gate_agent, "phone-1", [scan]).status_code == 200
+    assert Scan.objects.get().checkpoint == main_hall
+    scan.update(client_scan_id="s2", checkpoint=main_hall.pk + 0.5)
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        assert upload(client, gate_agent, "phone-1", [scan]).status_code == 400
+
+
+def test_a_scan_id_reused_elsewhere_answers_with_the_first_scan_only(
+    client, event, main_hall, badge, gate_agent
+):
+    """A client that reuses its device's scan id for another checkpoint and code gets the first
+    scan's answer (a scan is recorded once) — without this request's holder or session."""
+    store_room = checkpoint_for(event, name="Store room")  # serves no session
+    body = scan_body("not a badge")
+    with time_machine.travel(DURING_OPENING, tick=False):
+        first = post_json(client, scan_url(store_room), body, gate_agent)
+        again = post_json(client, scan_url(main_hall), {**body, "code": badge.qr_text}, gate_agent)
+    assert first.json()["decision"] == "deny" and first.json()["session"] is None
+    answer = again.json()
+    assert again.status_code == 200 and answer["duplicate"] is True
+    assert (answer["decision"], answer["scan_id"]) == ("deny", first.json()["scan_id"])
+    assert answer["holder"] is None  # not Amina's: her badge was not what was scanned
+    assert answer["session"] is None  # not the opening: the first scan had no session
+    check_response(again, "/gate/api/checkpoints/{checkpoint_id}/scan", "post")
 
 
 def test_replaying_an_offline_upload_records_each_scan_once(client, main_hall, badge, gate_agent):
