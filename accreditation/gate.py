@@ -515,24 +515,45 @@ def _run(name: str, params: list, *, prepare: bool = False) -> list[tuple]:
     PgBouncer in transaction mode cannot keep them)."""
     sql = _hot_sql(connection.vendor)[name]
     prepare = prepare and getattr(settings, "PRESSPASS_GATE_PREPARED_STATEMENTS", True)
-    with connection.cursor() as cursor:
-        if not prepare or connection.vendor != "postgresql":
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-        raw = connection.connection
-        # Named after the SQL itself: a server connection that outlives a deploy (a pooler in
-        # session mode) never runs an older statement of the same name with other parameters.
-        statement = f"presspass_gate_{name}_{_digest(sql)}"
-        key = (id(raw), raw.info.backend_pid, statement)
-        if key not in _prepared:
-            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [statement])
-            if cursor.fetchone() is None:
-                numbers = iter(range(1, len(params) + 1))
-                numbered = _PLACEHOLDER.sub(lambda _m: f"${next(numbers)}", sql)
-                cursor.execute(f"PREPARE {statement} AS {numbered}")
-            _prepared.add(key)
-        cursor.execute(f"EXECUTE {statement} ({', '.join(['%s'] * len(params))})", params)
+    cursor = _cursor()
+    if not prepare or connection.vendor != "postgresql":
+        cursor.execute(sql, params)
         return cursor.fetchall()
+    raw = connection.connection
+    # Named after the SQL itself: a server connection that outlives a deploy (a pooler in
+    # session mode) never runs an older statement of the same name with other parameters.
+    statement = f"presspass_gate_{name}_{_digest(sql)}"
+    key = (id(raw), raw.info.backend_pid, statement)
+    if key not in _prepared:
+        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [statement])
+        if cursor.fetchone() is None:
+            numbers = iter(range(1, len(params) + 1))
+            numbered = _PLACEHOLDER.sub(lambda _m: f"${next(numbers)}", sql)
+            cursor.execute(f"PREPARE {statement} AS {numbered}")
+        _prepared.add(key)
+    cursor.execute(f"EXECUTE {statement} ({', '.join(['%s'] * len(params))})", params)
+    return cursor.fetchall()
+
+
+def _cursor():
+    """The cursor the scan's statements run on: one per database connection, kept on it.
+
+    Making and closing a Django cursor cost about a tenth of a scan's CPU (≈ 95 µs each time,
+    twice a scan). A kept cursor is a Django cursor all the same — errors translated, execute
+    wrappers and query logging applied — and is replaced when the connection is (a new one
+    after a failure or CONN_MAX_AGE) or when query logging is switched on or off."""
+    kept = getattr(connection, "_presspass_gate_cursor", None)
+    raw = connection.connection
+    if (
+        kept is not None
+        and raw is not None
+        and kept[0] is raw
+        and kept[1] == connection.queries_logged
+    ):
+        return kept[2]
+    cursor = connection.cursor()
+    connection._presspass_gate_cursor = (connection.connection, connection.queries_logged, cursor)
+    return cursor
 
 
 def _first_run(name: str, params: list, *, prepare: bool = False) -> list[tuple]:
