@@ -818,12 +818,13 @@ def gate_decide(
             .first()
         )
         scan_id, decision, reason, flag, badge_id, direction, now, session_id = first
-        # The answer is the first scan's: its holder and session, not this request's (a client
-        # that reused a scan id for another code or checkpoint gets no one else's data).
+        # The answer is the first scan's: its holder and session, not this request's (a retry
+        # that arrives after the checkpoint moved on to its next session still names the
+        # first; a client that reused a scan id elsewhere gets no one else's data).
         if holder is not None and holder.badge_id != badge_id:
             holder = None
-        if session is not None and session.id != session_id:
-            session = None
+        if session is None or session.id != session_id:
+            session = next((w for w in context.windows if w.id == session_id), None)
         return GateDecision(
             decision=decision,
             reason=reason,

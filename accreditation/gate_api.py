@@ -518,12 +518,20 @@ def offline_scans(request):
                 else None,
             )
         )
-    try:
-        results = gate.offline_upload(agent_id=agent_id, device_id=device_id, scans=scans)
-    except ServiceError as exc:
-        if exc.code == "forbidden":  # the uploader's account was deleted meanwhile
-            raise ApiError(403, exc.code, str(exc.message)) from None
-        raise ApiError(400, exc.code, str(exc.message), index=exc.field) from None
+    for attempt in (1, 2):
+        try:
+            results = gate.offline_upload(agent_id=agent_id, device_id=device_id, scans=scans)
+        except IntegrityError:
+            # A checkpoint or session the scans name was deleted while the upload ran (the
+            # whole upload was rolled back): check them again against what is there now.
+            if attempt == 2:
+                raise
+        except ServiceError as exc:
+            if exc.code == "forbidden":  # the uploader's account was deleted meanwhile
+                raise ApiError(403, exc.code, str(exc.message)) from None
+            raise ApiError(400, exc.code, str(exc.message), index=exc.field) from None
+        else:
+            break
     return _json(
         {
             "results": [

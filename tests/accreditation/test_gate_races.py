@@ -7,8 +7,10 @@ after the gate has read the row, before it writes the scan.
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 import time_machine
+from django.db import connection
 
 from accreditation import gate
 from accreditation.models import Scan
@@ -86,3 +88,58 @@ def test_an_upload_whose_uploader_is_deleted_meanwhile_is_refused_not_a_500(
         answer = test_gate.upload(client, salma, "shared-phone", [scan])
     assert (answer.status_code, answer.json()["error"]) == (403, "forbidden")
     assert not Scan.objects.exists()
+
+
+@pytest.mark.parametrize("deleted", ["checkpoint", "session"])
+def test_an_offline_scan_whose_checkpoint_or_session_is_deleted_during_the_upload_is_refused(
+    client, monkeypatch, main_hall, badge, deleted
+):
+    """Staff delete a checkpoint (or a session) while a phone uploads what it scanned there: the
+    scan cannot point at it any more. The upload says which scan and why (the page then keeps
+    the others), never a 500."""
+    salma = make_user("salma", "Gate agent")
+    scan = test_gate.offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="s1")
+    delete = {
+        "checkpoint": lambda: Checkpoint.objects.filter(pk=main_hall.pk).delete(),
+        "session": lambda: main_hall.sessions.filter(pk=scan["session"]).delete(),
+    }[deleted]
+    delete_before(monkeypatch, "verify", delete)
+    with time_machine.travel(DURING_OPENING + test_gate.dt.timedelta(hours=1), tick=False):
+        answer = test_gate.upload(client, salma, "phone-1", [scan])
+    assert answer.status_code == 400, answer.content
+    assert (answer.json()["error"], answer.json()["index"]) == (f"unknown_{deleted}", 0)
+    assert not Scan.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_an_upload_holds_the_agents_it_credits_so_a_deletion_waits_for_it(
+    client, monkeypatch, main_hall, badge
+):
+    """While the upload writes Karim's scans, his account cannot be deleted (a deletion takes
+    the row as FOR UPDATE): it waits until his scans are in, and the log then protects him."""
+    karim = make_user("karim", "Gate agent")
+    salma = make_user("salma", "Gate agent")
+    his = test_gate.offline_scan(
+        main_hall, badge.qr_text, DURING_OPENING, scan_id="k1", agent=karim
+    )
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    seen = []
+    real = gate.record_scan
+
+    def another_session_tries_to_delete_karim(**kwargs):
+        with psycopg.connect(**params, autocommit=True) as other:
+            try:
+                other.execute("SELECT 1 FROM auth_user WHERE id = %s FOR UPDATE NOWAIT", [karim.pk])
+                seen.append("free")
+            except psycopg.errors.LockNotAvailable:
+                seen.append("locked")
+        return real(**kwargs)
+
+    monkeypatch.setattr(gate, "record_scan", another_session_tries_to_delete_karim)
+    with time_machine.travel(DURING_OPENING + test_gate.dt.timedelta(hours=1), tick=False):
+        answer = test_gate.upload(client, salma, "shared-phone", [his])
+    assert answer.status_code == 200, answer.content
+    assert seen == ["locked"]
+    assert Scan.objects.get().agent == karim
