@@ -143,3 +143,19 @@ def test_an_upload_holds_the_agents_it_credits_so_a_deletion_waits_for_it(
     assert answer.status_code == 200, answer.content
     assert seen == ["locked"]
     assert Scan.objects.get().agent == karim
+
+
+def test_a_scan_whose_session_is_deleted_meanwhile_is_decided_on_the_sessions_left(
+    client, monkeypatch, main_hall, badge, gate_agent
+):
+    """Staff delete the opening while a scan for it is on its way: the scan is decided again
+    on what the main hall still serves, and logged against that — not a 500."""
+    opening = main_hall.sessions.get(kind="opening")
+    delete_before(monkeypatch, "record_scan", lambda: opening.delete())
+    with time_machine.travel(DURING_OPENING, tick=False):
+        answer = test_gate.post_json(
+            client, test_gate.scan_url(main_hall), test_gate.scan_body(badge.qr_text), gate_agent
+        )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["session"]["id"] != opening.pk
+    assert Scan.objects.get().session_id not in (None, opening.pk)
