@@ -6,6 +6,7 @@ settings that have no safe default (secret key, allowed hosts, database). See do
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -26,6 +27,27 @@ PRODUCTION = PRESSPASS_ENV == "production"
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 
+def _kept_file(path: Path, make) -> str:
+    """The content of a generated development file (a key), made once for all processes.
+
+    gunicorn, Celery workers and management commands start together on a fresh checkout: each
+    used to find no file, generate its own key and write it, so a badge signed by the worker
+    failed the web's signature check. The first process to *publish* its file wins (a hard link
+    is atomic and refuses to replace); the others read the winner's."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.write_text(make())
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process published first: use theirs
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
     if key:
@@ -33,12 +55,7 @@ def _secret_key() -> str:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY is required in production")
     # Development: a random key kept beside the embedded database, never a shared constant.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _kept_file(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
 
 
 SECRET_KEY = _secret_key()
@@ -61,12 +78,9 @@ def _badge_keys() -> tuple[str, int, dict[int, str]]:
             raise ImproperlyConfigured(
                 "BADGE_SIGNING_KEY is required in production (python -m accreditation.badges)"
             )
-        path = VAR_DIR / "badge_signing_key"
-        if not path.exists():
-            VAR_DIR.mkdir(parents=True, exist_ok=True)
-            path.write_text(private_key_b64(generate_keypair()[0]))
-            path.chmod(0o600)
-        key = path.read_text().strip()
+        key = _kept_file(
+            VAR_DIR / "badge_signing_key", lambda: private_key_b64(generate_keypair()[0])
+        )
     public = {key_id: public_key_b64(load_private_key(key).public_key())}
     for item in env_list("BADGE_PUBLIC_KEYS"):
         try:
