@@ -531,6 +531,17 @@ class Scan(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     offline = models.BooleanField(default=False)
     flag = models.CharField(max_length=40, blank=True)
+    # A digest of the code scanned: a client scan id reused for another code is refused, not
+    # answered with the first scan's result.
+    code_digest = models.CharField(max_length=32, blank=True, default="")
+    # What a phone deciding offline showed the agent; the server decides every uploaded scan
+    # again, and ``decision``/``reason`` are the server's. Empty for online scans.
+    device_decision = models.CharField(
+        _("decision shown on the phone"), max_length=5, blank=True, default=""
+    )
+    device_reason = models.CharField(
+        _("reason shown on the phone"), max_length=40, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["-scanned_at"]

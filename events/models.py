@@ -73,6 +73,29 @@ class Event(models.Model):
     doors_open_minutes = models.PositiveIntegerField(
         _("doors open (minutes before a session)"), default=60
     )
+    open_session_default_minutes = models.PositiveIntegerField(
+        _("admission to an open session without an announced end (minutes after its start)"),
+        default=120,
+        help_text=_(
+            "A session open to media whose end is not announced admits this long after its "
+            "start, and never once the next session at the same checkpoint opens its doors."
+        ),
+    )
+    gate_list_max_age_minutes = models.PositiveIntegerField(
+        _("gate list stale after (minutes)"),
+        default=30,
+        help_text=_(
+            "A gate phone deciding offline warns when its revocation list is older than this."
+        ),
+    )
+    gate_stale_list_blocks = models.BooleanField(
+        _("gates stop admitting on a stale list"),
+        default=False,
+        help_text=_(
+            "Offline, a gate whose list is older than the limit above denies every badge until "
+            "it synchronises again."
+        ),
+    )
     consent_text = models.TextField(
         _("consent text"),
         help_text=_(
