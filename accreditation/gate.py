@@ -33,17 +33,22 @@ loaded once per process. bench/bench_scan.py measures it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
+import hmac
 import json
 import re
+import secrets
 import time
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidSignature
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -54,12 +59,13 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accreditation.badges.signing import (
     BadgeClaims,
     BadgeCodeError,
+    load_private_key,
     load_public_keys,
     public_key_b64,
     verify_code,
@@ -94,9 +100,14 @@ REASONS: dict[str, object] = {
     "too_early": _("Doors are not open yet for this session."),
     "session_over": _("This session is over."),
     "not_granted": _("This badge does not give access to this session."),
+    # Offline only: the phone's list is older than the event allows (Event.gate_stale_list_blocks).
+    "stale_list": _("The gate's list is out of date: connect to the network before admitting."),
 }
 ADMIT_REASONS = frozenset({"ok", "exit"})
 FLAGS: dict[str, object] = {
+    "device_disagreed": _(
+        "Decided offline: the phone's verdict differs from the server's rules (see the log)."
+    ),
     "already_inside": _("Already inside: no exit since the last entry."),
     "not_inside": _("No entry was recorded for this badge."),
     "admitted_at_two_gates": _("Admitted at two gates while offline."),
@@ -111,10 +122,17 @@ NOT_COLLECTED_STATUSES = frozenset({Status.APPROVED, Status.BADGE_ISSUED, Status
 PHOTO_SALT = "presspass.gate.photo"
 PHOTO_TICKET_MAX_AGE = 15 * 60
 TOKEN_SALT = "presspass.gate.token"
-AGENT_SALT = "presspass.gate.agent"
-# How long a page's proof of its agent names the scans it queues offline (its upload may wait
-# for the network, or for the next shift).
-AGENT_TICKET_MAX_AGE = 7 * 24 * 3600
+DEVICE_SALT = "presspass.gate.device"
+SCAN_KEY_SALT = "presspass.gate.scan-key"
+SYNC_SALT = "presspass.gate.sync"
+LIST_SIGNATURE_CONTEXT = b"presspass-gate-list-v1\n"
+DEVICE_ID = re.compile(r"[A-Za-z0-9_:-]{1,64}", re.ASCII)
+DEVICE_CREDENTIAL_MAX_AGE = 10 * 365 * 24 * 3600
+# How long a scan key and a sync stamp vouch for the scans a phone queues offline (their upload
+# may wait for the network, or for the next shift).
+SCAN_KEY_MAX_AGE = 7 * 24 * 3600
+# A phone's clock, even corrected by the page, may run a little ahead of ours.
+SCAN_KEY_SKEW = 10 * 60
 MAX_DB_ID = 2**63 - 1
 
 
@@ -144,6 +162,32 @@ def public_keys_b64() -> list[dict]:
         {"key_id": key_id, "public_key": public_key_b64(key)}
         for key_id, key in sorted(public_keys().items())
     ]
+
+
+@lru_cache(maxsize=2)
+def _list_private_key(text: str):
+    return load_private_key(text)
+
+
+def sign_list(payload: str) -> tuple[int, str]:
+    """(key id, signature) of a gate list: Ed25519 with the badge signing key over a context
+    string and the payload's UTF-8 bytes — the context keeps a list's signature from ever being
+    taken for a badge's (whose signed bytes start with the format version, 1)."""
+    key = _list_private_key(settings.BADGE_SIGNING_KEY)
+    signature = key.sign(LIST_SIGNATURE_CONTEXT + payload.encode("utf-8"))
+    return settings.BADGE_SIGNING_KEY_ID, base64.b64encode(signature).decode("ascii")
+
+
+def list_signature_valid(envelope: dict) -> bool:
+    """Whether a signed gate list (``payload``, ``signature``, ``key_id``) was signed with one
+    of the trusted keys (what gate.js checks with WebCrypto before using a kept list)."""
+    try:
+        key = public_keys()[envelope["key_id"]]
+        signature = base64.b64decode(envelope["signature"], validate=True)
+        key.verify(signature, LIST_SIGNATURE_CONTEXT + envelope["payload"].encode("utf-8"))
+    except (KeyError, TypeError, ValueError, InvalidSignature, binascii.Error):
+        return False
+    return True
 
 
 # --- sessions and their admission windows ----------------------------------------------------
@@ -178,19 +222,14 @@ def admission_window(
     starts_at: dt.datetime | None,
     ends_at: dt.datetime | None,
     doors_open_minutes: int,
-    tz: dt.tzinfo,
-) -> tuple[dt.datetime, dt.datetime] | None:
-    """[opens, closes) in UTC: doors open before the start, until the end; an unknown end
-    means the end of the session's local day; an unknown start admits no one (None)."""
+) -> tuple[dt.datetime, dt.datetime | None] | None:
+    """[opens, closes) in UTC as announced: doors open before the start, until the end. An
+    unknown start admits no one (None); an unknown end is None here and settled against the
+    other sessions of the checkpoint (settle_windows)."""
     if starts_at is None:
         return None
     opens = starts_at - dt.timedelta(minutes=doors_open_minutes)
-    if ends_at is None:
-        next_day = starts_at.astimezone(tz).date() + dt.timedelta(days=1)
-        closes = dt.datetime.combine(next_day, dt.time(0), tzinfo=tz)
-    else:
-        closes = ends_at
-    return opens.astimezone(dt.UTC), closes.astimezone(dt.UTC)
+    return opens.astimezone(dt.UTC), ends_at.astimezone(dt.UTC) if ends_at else None
 
 
 def make_window(
@@ -204,10 +243,10 @@ def make_window(
     starts_at: dt.datetime | None,
     ends_at: dt.datetime | None,
     doors_open_minutes: int,
-    tz: dt.tzinfo,
 ) -> SessionWindow:
+    """A session's window as announced; settle_windows gives an unknown end its limit."""
     window = admission_window(
-        starts_at=starts_at, ends_at=ends_at, doors_open_minutes=doors_open_minutes, tz=tz
+        starts_at=starts_at, ends_at=ends_at, doors_open_minutes=doors_open_minutes
     )
     return SessionWindow(
         id=pk,
@@ -223,27 +262,68 @@ def make_window(
     )
 
 
+def settle_windows(
+    windows: Sequence[SessionWindow], *, open_default_minutes: int, tz: dt.tzinfo
+) -> list[SessionWindow]:
+    """The windows of the sessions one checkpoint serves, each with a definite end.
+
+    A session without an announced end admits at most until the next session served by the
+    same checkpoint opens its doors; an open one also at most ``open_default_minutes`` after
+    its start (never "until midnight"), a closed one until the end of its local day (keeping a
+    closed session closed longer is the safe side). Sorted by opening, unannounced last."""
+    settled = []
+    for w in windows:
+        if w.opens_at is not None and w.closes_at is None:
+            if w.open_to_media:
+                limit = w.starts_at + dt.timedelta(minutes=open_default_minutes)
+            else:
+                next_day = w.starts_at.astimezone(tz).date() + dt.timedelta(days=1)
+                limit = dt.datetime.combine(next_day, dt.time(0), tzinfo=tz)
+            later = [
+                o.opens_at for o in windows if o.opens_at is not None and o.opens_at > w.opens_at
+            ]
+            w = replace(w, closes_at=min([limit, *later]).astimezone(dt.UTC))
+        settled.append(w)
+    settled.sort(key=lambda w: (w.opens_at is None, w.opens_at or dt.datetime.min, w.id))
+    return settled
+
+
 def choose_session(
     windows: Sequence[SessionWindow],
     now: dt.datetime,
     granted: Iterable[int] = (),
     direction: str = ENTRY,
+    inside: Iterable[int] = (),
 ) -> SessionWindow | None:
     """The checkpoint's current session for this scan.
 
-    The sessions admitting now come first; among several, one the badge is granted and that is
-    open to media, then one open to media. Otherwise the next to open (so the agent hears
-    "too early"), then one not announced yet, then the last that ended. An exit after a
-    session prefers the session that just ended.
+    An exit of a badge that is inside sessions of the checkpoint (``inside``: their last
+    admitted scan is an entry) is recorded against one of those.
+
+    An entry while a session closed to media is in progress (from its doors to its end) is
+    decided against that session, whatever else the checkpoint serves and whatever the badge
+    grants. Otherwise the sessions admitting now come first; among several, one the badge is
+    granted and that is open to media, then one open to media. Otherwise the next to open (so
+    the agent hears "too early"), then one not announced yet, then the last that ended. An exit
+    after a session prefers the session that just ended.
     """
     if not windows:
         return None
     granted = frozenset(granted)
+    if direction == EXIT and inside:
+        inside = frozenset(inside)
+        within = [w for w in windows if w.id in inside]
+        if within:
+            windows = within
 
     def rank(w: SessionWindow) -> tuple[bool, bool]:
         return (w.id in granted and w.open_to_media, w.open_to_media)
 
     current = [w for w in windows if w.opens_at is not None and w.opens_at <= now < w.closes_at]
+    if direction == ENTRY:
+        closed = [w for w in current if not w.open_to_media]
+        if closed:
+            return min(closed, key=lambda w: (w.opens_at, w.id))
     if current:
         return max(current, key=rank)
     past = [w for w in windows if w.closes_at is not None and w.closes_at <= now]
@@ -274,6 +354,114 @@ def session_reason(window: SessionWindow | None, now: dt.datetime, granted: Iter
     if window.id not in frozenset(granted):
         return "not_granted"
     return "ok"
+
+
+# --- what supervisors see of the rules: a timeline per checkpoint and day, and warnings --------
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineSegment:
+    """[starts, ends): the session the gate applies to an entry then, and its answer for a
+    media badge that grants every session (``ok`` = admits media granted it)."""
+
+    starts: dt.datetime
+    ends: dt.datetime
+    session: SessionWindow | None
+    reason: str
+
+    @property
+    def admits_media(self) -> bool:
+        return self.reason == "ok"
+
+
+def checkpoint_timeline(
+    windows: Sequence[SessionWindow], *, day: dt.date, tz: dt.tzinfo
+) -> list[TimelineSegment]:
+    """The checkpoint's day (local midnight to midnight) cut where the gate's answer changes,
+    each piece decided by the very functions a scan uses (choose_session, session_reason)."""
+    day_start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    day_end = day_end.astimezone(dt.UTC)
+    points = {day_start, day_end}
+    for w in windows:
+        for t in (w.opens_at, w.closes_at):
+            if t is not None and day_start < t < day_end:
+                points.add(t)
+    granted = frozenset(w.id for w in windows)
+    segments: list[TimelineSegment] = []
+    ordered = sorted(points)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        session = choose_session(windows, a, granted, ENTRY)
+        reason = session_reason(session, a, granted)
+        last = segments[-1] if segments else None
+        if last and last.session == session and last.reason == reason:
+            segments[-1] = replace(last, ends=b)
+        else:
+            segments.append(TimelineSegment(a, b, session, reason))
+    return segments
+
+
+@dataclass(frozen=True, slots=True)
+class WindowWarning:
+    code: str  # no_end, overlap, open_covers_closed
+    message: str
+
+
+def checkpoint_warnings(windows: Sequence[SessionWindow], *, tz: dt.tzinfo) -> list[WindowWarning]:
+    """What a supervisor should fix or know about the sessions one checkpoint serves."""
+    from django.utils.formats import date_format
+
+    def when(t: dt.datetime) -> str:
+        return date_format(t.astimezone(tz), "D j M H:i")
+
+    warnings = []
+    for w in windows:
+        if w.starts_at is not None and w.ends_at is None:
+            warnings.append(
+                WindowWarning(
+                    "no_end",
+                    gettext(
+                        "%(session)s has no announced end: the gate admits until %(until)s "
+                        "(%(tz)s)."
+                    )
+                    % {"session": w.display_title(), "until": when(w.closes_at), "tz": tz},
+                )
+            )
+    announced = [w for w in windows if w.opens_at is not None]
+    for i, a in enumerate(announced):
+        for b in announced[i + 1 :]:
+            start, end = max(a.opens_at, b.opens_at), min(a.closes_at, b.closes_at)
+            if start >= end:
+                continue
+            values = {"from": when(start), "to": when(end), "tz": tz}
+            if a.open_to_media != b.open_to_media:
+                open_, closed = (a, b) if a.open_to_media else (b, a)
+                warnings.append(
+                    WindowWarning(
+                        "open_covers_closed",
+                        gettext(
+                            "The window of %(open)s covers the closed %(closed)s: media are "
+                            "denied from %(from)s to %(to)s (%(tz)s)."
+                        )
+                        % {
+                            "open": open_.display_title(),
+                            "closed": closed.display_title(),
+                            **values,
+                        },
+                    )
+                )
+            else:
+                warnings.append(
+                    WindowWarning(
+                        "overlap",
+                        gettext(
+                            "%(first)s and %(second)s overlap at this checkpoint from %(from)s "
+                            "to %(to)s (%(tz)s)."
+                        )
+                        % {"first": a.display_title(), "second": b.display_title(), **values},
+                    )
+                )
+    return warnings
 
 
 def badge_reason(
@@ -358,30 +546,97 @@ def record_token_issued(*, agent, ip_address: str | None) -> None:
     audit(action=TOKEN_ISSUED, actor=agent, ip_address=ip_address or None)
 
 
-def agent_ticket(agent_id: int) -> str:
-    """Proof that this agent was signed in on a gate page when it asked for a gate token: the
-    scans it queues offline carry it, so that whoever uploads them later cannot credit them to
-    someone else. Handed out with the token only, never written in the page (which the service
-    worker keeps, signed-out or not)."""
-    return stamp(AGENT_SALT, agent_id)
+# --- what a gate phone is given, and what it must send back ---------------------------------
+#
+# A phone is known by a device id the server made (``device_credential``: the id, signed), so
+# no one can make scans up under another phone's id. Each gate token names its agent and its
+# device; so does the scan key handed out with it, with which the page signs each scan it
+# queues offline (the key lives in the page's memory only, never beside the queue). Each
+# revocation list carries a sync stamp (device and time): a scan made offline must be stamped
+# with the list it was decided on, and its time must lie between that list and the upload.
 
 
-# A phone's clock, even corrected by the page, may run a little ahead of ours.
-AGENT_TICKET_SKEW = 10 * 60
+def new_device_id() -> str:
+    return "web-" + secrets.token_hex(16)
 
 
-def ticket_names(ticket: str | None, agent_id: int, *, scanned_at: dt.datetime) -> bool:
-    """Whether ``ticket`` proves that this agent was on the gate page that made a scan at
-    ``scanned_at``: the agent's, issued before the scan and at most AGENT_TICKET_MAX_AGE ago."""
-    if not ticket or not isinstance(ticket, str):
+def device_credential(device_id: str) -> str:
+    return stamp(DEVICE_SALT, device_id)
+
+
+def device_from_credential(credential) -> str | None:
+    """The device id a credential made by device_credential names, or None."""
+    if not isinstance(credential, str) or not 0 < len(credential) <= 200:
+        return None
+    try:
+        fields = unstamp(DEVICE_SALT, credential, max_age=DEVICE_CREDENTIAL_MAX_AGE)
+    except StampError:
+        return None
+    return fields[0] if len(fields) == 1 and DEVICE_ID.fullmatch(fields[0]) else None
+
+
+def scan_key(agent_id: int, device_id: str) -> tuple[str, str]:
+    """(key id, key) for an agent on a device: the page signs its offline scans with the key;
+    the key id (signed, dated) lets the server make the same key again."""
+    key_id = stamp(SCAN_KEY_SALT, agent_id, device_id)
+    return key_id, _scan_key_secret(key_id)
+
+
+def _scan_key_secret(key_id: str) -> str:
+    return salted_hmac(SCAN_KEY_SALT + ".secret", key_id, algorithm="sha256").hexdigest()
+
+
+def scan_mac_text(*fields) -> str:
+    """What the page signs for a scan: its fields as sent, one per line (gate.js: macText)."""
+    return "\n".join("" if f is None else str(f) for f in fields)
+
+
+def scan_proven(
+    key_id, mac, *, agent_id: int, device_id: str, text: str, scanned_at: dt.datetime
+) -> bool:
+    """Whether ``mac`` over ``text`` was made with the scan key of this agent on this device,
+    handed out before the scan (SCAN_KEY_SKEW for the phone's clock) and at most
+    SCAN_KEY_MAX_AGE ago."""
+    if not isinstance(key_id, str) or not isinstance(mac, str) or len(key_id) > 200:
         return False
     try:
-        fields = unstamp(AGENT_SALT, ticket, max_age=AGENT_TICKET_MAX_AGE)
-        issued = int(ticket.rsplit(".", 2)[1], 16)
+        fields = unstamp(SCAN_KEY_SALT, key_id, max_age=SCAN_KEY_MAX_AGE)
+        issued = int(key_id.rsplit(".", 2)[1], 16)
     except (StampError, ValueError, IndexError):
         return False
-    when = scanned_at.timestamp()
-    return fields == [str(agent_id)] and issued - AGENT_TICKET_SKEW <= when <= time.time()
+    if fields != [str(agent_id), device_id]:
+        return False
+    if not issued - SCAN_KEY_SKEW <= scanned_at.timestamp():
+        return False
+    expected = hmac.new(
+        _scan_key_secret(key_id).encode(), text.encode("utf-8"), hashlib.sha256
+    ).hexdigest()
+    return constant_time_compare(expected, mac)
+
+
+def sync_stamp(device_id: str) -> str:
+    """Given with a revocation list: this device had the list at this time."""
+    return stamp(SYNC_SALT, device_id)
+
+
+def synced_at(text, *, device_id: str) -> dt.datetime | None:
+    """When this device got the list a sync stamp names, or None (not ours, another device's,
+    or older than SCAN_KEY_MAX_AGE)."""
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    try:
+        fields = unstamp(SYNC_SALT, text, max_age=SCAN_KEY_MAX_AGE)
+        made = int(text.rsplit(".", 2)[1], 16)
+    except (StampError, ValueError, IndexError):
+        return None
+    if fields != [device_id]:
+        return None
+    return dt.datetime.fromtimestamp(made, tz=dt.UTC)
+
+
+def code_digest(code: str) -> str:
+    """A short digest of a scanned code: a scan id reused for another code is refused."""
+    return hashlib.blake2b(code.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def token_fingerprint(password: str) -> str:
@@ -452,7 +707,8 @@ def _hot_sql(vendor: str) -> dict[str, str]:
         f" s.{col(Session, 'kind')}, s.{col(Session, 'media_access')}, s.{col(Session, 'colour')},"
         f" s.{col(Session, 'starts_at')}, s.{col(Session, 'ends_at')}, s.{col(Session, 'event')},"
         f" e.{col(Event, 'time_zone')}, e.{col(Event, 'doors_open_minutes')}, {agent},"
-        f" {badge_columns}, {last('s.' + col(Session, 'id'))}"
+        f" {badge_columns}, {last('s.' + col(Session, 'id'))},"
+        f" e.{col(Event, 'open_session_default_minutes')}"
         f" FROM {table(Through)} cs"
         f" JOIN {table(Session)} s ON s.{col(Session, 'id')} = cs.{col(Through, 'session')}"
         f" JOIN {table(Event)} e ON e.{col(Event, 'id')} = s.{col(Session, 'event')}"
@@ -483,6 +739,9 @@ def _hot_sql(vendor: str) -> dict[str, str]:
         "offline",
         "flag",
         "uploaded_by",
+        "code_digest",
+        "device_decision",
+        "device_reason",
     )
     # Appends a scan unless this device already recorded this scan id (a replay).
     insert = (
@@ -627,12 +886,10 @@ def checkpoint_context(
             starts_at=_aware(row[6]),
             ends_at=_aware(row[7]),
             doors_open_minutes=first[10],
-            tz=tz,
         )
         for row in rows
     ]
-    # The model's order: by start, the sessions not announced last.
-    windows.sort(key=lambda w: (w.starts_at is None, w.starts_at or dt.datetime.min, w.id))
+    windows = settle_windows(windows, open_default_minutes=first[21], tz=tz)
     if claims is not None and claims.event_id != event_id:
         reason = "wrong_event"
     return CheckpointContext(
@@ -731,6 +988,31 @@ class GateDecision:
         return flag_message(self.flag)
 
 
+def scan_reason(
+    *,
+    claims: BadgeClaims | None,
+    code_reason: str | None,
+    badge: tuple[int, str, dt.datetime | None] | None,
+    session: SessionWindow | None,
+    now: dt.datetime,
+    direction: str,
+) -> str:
+    """The reason for a scan, rules 1–8 in order: the code's own reason if it is not a genuine
+    code of this event; the badge's (``badge`` = its version, request status and collection
+    time, None if unknown); for an exit, ``exit``; then the chosen session's."""
+    if code_reason is not None:
+        return code_reason
+    if badge is None:
+        return "unknown_badge"
+    if direction == EXIT:
+        return "exit"
+    version, status, collected_at = badge
+    granted = claims.session_ids if claims is not None else ()
+    return badge_reason(
+        version=version, status=status, collected_at=collected_at, claims=claims
+    ) or session_reason(session, now, granted)
+
+
 def verify(code: str) -> tuple[BadgeClaims | None, str | None]:
     """(claims, None) for a genuine code, (None, reason) otherwise."""
     try:
@@ -746,11 +1028,13 @@ def gate_decide(
     direction: str = ENTRY,
     device_id: str,
     client_scan_id: str,
+    digest: str = "",
     now: dt.datetime | None = None,
 ) -> GateDecision:
     """Decide one online scan of the code read into ``context`` (checkpoint_context) and log
-    it. Idempotent per device and scan id: a retried request gets the first answer back,
-    recorded once."""
+    it. Idempotent per device and scan id: a retried request (same code, ``digest`` =
+    code_digest) gets the first answer back, recorded once; the scan id reused for another
+    code is refused (ServiceError ``scan_id_reused``)."""
     if direction not in (ENTRY, EXIT):
         raise ServiceError("direction", _("A scan is an entry (in) or an exit (out)."))
     if not context.exists:
@@ -758,29 +1042,35 @@ def gate_decide(
     now = now or timezone.now()
     claims, reason = context.claims, context.code_reason
     granted = frozenset(claims.session_ids) if claims is not None and reason is None else ()
-    session = choose_session(context.windows, now, granted, direction)
+    inside = (
+        [pk for pk, last in context.last_direction.items() if last == ENTRY]
+        if direction == EXIT and context.badge is not None
+        else ()
+    )
+    session = choose_session(context.windows, now, granted, direction, inside)
     holder = None
     last_direction = None
-    if reason is None:
-        if context.badge is None:
-            reason = "unknown_badge"
-        else:
-            pk, version, collected_at, status, given, family, outlet, country = context.badge
-            holder = Holder(
-                badge_id=pk,
-                version=claims.version,
-                given_names=given,
-                family_names=family,
-                outlet=outlet,
-                country=country,
-            )
-            last_direction = context.last_direction.get(session.id) if session else None
-            if direction == EXIT:
-                reason = "exit"
-            else:
-                reason = badge_reason(
-                    version=version, status=status, collected_at=collected_at, claims=claims
-                ) or session_reason(session, now, granted)
+    badge = None
+    if reason is None and context.badge is not None:
+        pk, version, collected_at, status, given, family, outlet, country = context.badge
+        badge = (version, status, collected_at)
+        holder = Holder(
+            badge_id=pk,
+            version=claims.version,
+            given_names=given,
+            family_names=family,
+            outlet=outlet,
+            country=country,
+        )
+        last_direction = context.last_direction.get(session.id) if session else None
+    reason = scan_reason(
+        claims=claims,
+        code_reason=reason,
+        badge=badge,
+        session=session,
+        now=now,
+        direction=direction,
+    )
     flag = ""
     if reason == "ok" and last_direction == ENTRY:
         flag = "already_inside"
@@ -801,6 +1091,7 @@ def gate_decide(
         scanned_at=now,
         offline=False,
         flag=flag,
+        code_digest=digest,
     )
     if scan_id is None:  # the same scan again (a retry after a lost answer): the first answer
         first = (
@@ -814,10 +1105,15 @@ def gate_decide(
                 "direction",
                 "scanned_at",
                 "session_id",
+                "code_digest",
             )
             .first()
         )
-        scan_id, decision, reason, flag, badge_id, direction, now, session_id = first
+        scan_id, decision, reason, flag, badge_id, direction, now, session_id, first_digest = first
+        if not constant_time_compare(first_digest, digest):
+            raise ServiceError(
+                "scan_id_reused", _("This scan id was already used for another badge code.")
+            )
         # The answer is the first scan's: its holder and session, not this request's (a retry
         # that arrives after the checkpoint moved on to its next session still names the
         # first; a client that reused a scan id elsewhere gets no one else's data).
@@ -864,6 +1160,9 @@ def record_scan(
     offline: bool,
     flag: str = "",
     uploaded_by_id: int | None = None,
+    code_digest: str = "",
+    device_decision: str = "",
+    device_reason: str = "",
 ) -> int | None:
     """Append one scan to the log in a single statement; None when this device already
     recorded this scan id (a replay), which then changes nothing. ``agent_id`` scanned;
@@ -885,6 +1184,9 @@ def record_scan(
         offline,
         flag,
         uploaded_by_id,
+        code_digest,
+        device_decision,
+        device_reason,
     ]
     rows = _run("insert", params, prepare=True)
     return rows[0][0] if rows else None
@@ -959,8 +1261,13 @@ def revocation_list(*, event_id: int) -> dict:
 
 
 def checkpoint_windows(checkpoint: Checkpoint) -> list[SessionWindow]:
-    event = checkpoint.event
-    return [
+    """The windows of the sessions a checkpoint serves, as its gate applies them."""
+    return event_windows(checkpoint.event, checkpoint.sessions.all())
+
+
+def event_windows(event: Event, sessions: Iterable[Session]) -> list[SessionWindow]:
+    """The windows of ``sessions`` (of ``event``) served together at one checkpoint."""
+    windows = [
         make_window(
             pk=s.pk,
             title=s.title,
@@ -971,10 +1278,12 @@ def checkpoint_windows(checkpoint: Checkpoint) -> list[SessionWindow]:
             starts_at=s.starts_at,
             ends_at=s.ends_at,
             doors_open_minutes=event.doors_open_minutes,
-            tz=event.tz,
         )
-        for s in checkpoint.sessions.order_by(F("starts_at").asc(nulls_last=True), "pk")
+        for s in sessions
     ]
+    return settle_windows(
+        windows, open_default_minutes=event.open_session_default_minutes, tz=event.tz
+    )
 
 
 # --- the holder's photo, for the agent who just scanned the badge -----------------------------
@@ -1011,18 +1320,23 @@ def _seal(salt: str, body: str) -> str:
     return salted_hmac(salt, body, algorithm="sha256").hexdigest()[:32]
 
 
-def photo_ticket(*, badge_id: int, version: int, scan_id: int | None) -> str:
-    """A short-lived signed ticket for one badge's photo, handed out with a scan: a gate can
-    show the face of the badge in front of it, never browse everyone's photos. The scan row is
-    the record of that access."""
-    return stamp(PHOTO_SALT, badge_id, version, scan_id or 0)
+def photo_ticket(*, badge_id: int, version: int, scan_id: int | None, agent_id: int) -> str:
+    """A short-lived signed ticket for one badge's photo, handed out with a scan to the agent
+    who scanned: a gate can show the face of the badge in front of it, never browse everyone's
+    photos, and the ticket is no use to another agent. The scan row is the record of that
+    access."""
+    return stamp(PHOTO_SALT, badge_id, version, scan_id or 0, agent_id)
 
 
-def photo_for_ticket(ticket: str) -> str | None:
-    """The private-storage name of the holder's badge photo, or None (bad or old ticket)."""
+def photo_for_ticket(ticket: str, *, agent_id: int) -> str | None:
+    """The private-storage name of the holder's badge photo, or None (bad or old ticket, or a
+    ticket handed to another agent)."""
     try:
-        badge_id = int(unstamp(PHOTO_SALT, ticket, max_age=PHOTO_TICKET_MAX_AGE)[0])
+        fields = unstamp(PHOTO_SALT, ticket, max_age=PHOTO_TICKET_MAX_AGE)
+        badge_id = int(fields[0])
     except (StampError, ValueError, IndexError):
+        return None
+    if len(fields) != 4 or fields[3] != str(agent_id):
         return None
     if not isinstance(badge_id, int) or not 0 < badge_id <= MAX_DB_ID:
         return None
@@ -1052,13 +1366,19 @@ class OfflineScan:
     code: str
     direction: str
     scanned_at: dt.datetime
-    decision: str
+    decision: str  # what the phone showed, as the phone says
     reason: str
     session_id: int | None
-    # The agent who scanned, as the phone recorded it, and the proof its page was given to that
-    # agent (agent_ticket); None: the uploading agent.
+    # The sync stamp of the list the phone decided with (sync_stamp): the scan's time must lie
+    # between it and now.
+    sync: str | None = None
+    # The agent who scanned, as the phone recorded it, with the page's proof: the scan key's id
+    # and the MAC of the scan's fields (``mac_text``, as sent) under that key. Without a valid
+    # proof: the uploading agent.
     agent_id: int | None = None
-    agent_ticket: str | None = None
+    agent_key: str | None = None
+    agent_mac: str | None = None
+    mac_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1067,64 +1387,100 @@ class UploadResult:
     status: str  # "recorded" or "duplicate"
     scan_id: int
     flag: str
+    decision: str = ""
+    reason: str = ""
+
+
+def _refuse(index: int, code: str, message) -> ServiceError:
+    return ServiceError(code, message, field=index)
 
 
 def offline_upload(
-    *, agent_id: int, device_id: str, scans: Sequence[OfflineScan]
+    *, agent_id: int, device_id: str, scans: Sequence[OfflineScan], now: dt.datetime | None = None
 ) -> list[UploadResult]:
     """Record scans a device decided while offline: each exactly once, however often the
-    upload is replayed. The decision the device made is what happened at the gate and is logged
-    as such, with the agent who scanned and, as ``uploaded_by``, the agent whose session sends
-    them (``agent_id``: on a shared phone, perhaps the next shift's). The agent who scanned is
-    ``scan.agent_id`` when the scan carries its page's proof of that agent (``agent_ticket``,
-    handed to the page with the agent's gate token); otherwise — no agent named, or one the scan
-    cannot prove — the uploader, who answers for what they send. A new admitted entry that
-    overlaps another admitted entry of the same badge and session (no exit between them) is
-    flagged: ``admitted_at_two_gates`` when the other came from another device — and an audit
-    entry is written — or ``already_inside``. A scan made by an agent whose account may no longer scan
-    when it arrives (deactivated, or taken out of the gate role, after the shift) happened all
-    the same: it is logged, flagged ``agent_not_allowed`` (unless it was admitted at two gates,
-    the graver flag, whose audit entry names the agents; it outranks ``already_inside``).
+    upload is replayed — and each decided again here, with the rules of an online scan, at the
+    scan's stated time. The server's decision and reason are what the log records; the phone's
+    are kept beside them, and a scan whose phone showed another decision is flagged
+    ``device_disagreed`` for the supervisors. So nothing a phone sends — a forged code, a
+    revoked or replaced badge, a closed session — becomes an admission the server would refuse.
 
-    Raises ServiceError (with ``field`` = the index of the bad scan) for a scan that names an
-    unknown checkpoint, a session the checkpoint does not serve, or whose decision does not
-    match its reason; ServiceError "forbidden" when the uploader's account is gone."""
-    checkpoint_ids = {s.checkpoint_id for s in scans}
-    served: dict[int, tuple[int, set[int]]] = {}
-    for cp_id, event_id, session_id in Checkpoint.objects.filter(
-        pk__in=[c for c in checkpoint_ids if 0 < c <= MAX_DB_ID]
-    ).values_list("pk", "event_id", "sessions"):
-        served.setdefault(cp_id, (event_id, set()))[1].add(session_id)
-    # Who scanned each: the named agent if the scan proves it, else the uploader. Tickets are
-    # only handed to agents allowed to scan then; one query per other agent named (in practice
-    # the one or two who shared the phone) tells whether they still may.
-    scanned_by = [
-        scan.agent_id
-        if scan.agent_id is not None
-        and ticket_names(scan.agent_ticket, scan.agent_id, scanned_at=scan.scanned_at)
-        else agent_id
-        for scan in scans
-    ]
-    not_allowed = {a for a in set(scanned_by) - {agent_id} if agent_password(agent_id=a) is None}
-    claims_of: dict[int, BadgeClaims | None] = {}
+    A scan's time must lie after the list it was decided with was given to this device (its
+    sync stamp, SCAN_KEY_SKEW of leeway) and not in the future; a scan id this device already
+    used for another code is refused. The agent who scanned is ``scan.agent_id`` when the scan
+    carries that agent's proof for this device (scan_proven); otherwise the uploader, who
+    answers for what they send (``uploaded_by`` is always the uploader). A scan by an agent
+    whose account may no longer scan when it arrives happened all the same: it is logged,
+    flagged ``agent_not_allowed``. A new admitted entry that overlaps another admitted entry of
+    the same badge and session (no exit between them) is flagged ``admitted_at_two_gates`` when
+    the other came from another device — and an audit entry is written — or
+    ``already_inside``. One flag per scan: device_disagreed, admitted_at_two_gates,
+    agent_not_allowed, already_inside, in that order.
+
+    Raises ServiceError (``field`` = the index of the bad scan) for a scan that names an
+    unknown checkpoint, a session the checkpoint does not serve, a decision that does not match
+    its reason, a time outside its sync window, or a reused scan id; ServiceError "forbidden"
+    when the uploader's account is gone."""
+    now = now or timezone.now()
+    checkpoints = {
+        cp.pk: cp
+        for cp in Checkpoint.objects.filter(
+            pk__in=[s.checkpoint_id for s in scans if 0 < s.checkpoint_id <= MAX_DB_ID]
+        )
+        .select_related("event")
+        .prefetch_related("sessions")
+    }
+    windows = {pk: checkpoint_windows(cp) for pk, cp in checkpoints.items()}
+    skew = dt.timedelta(seconds=SCAN_KEY_SKEW)
+    claims_of: dict[int, tuple[BadgeClaims | None, str | None]] = {}
+    synced: dict[int, dt.datetime] = {}
     for index, scan in enumerate(scans):
-        if scan.checkpoint_id not in served:
-            raise ServiceError("unknown_checkpoint", _("There is no such checkpoint."), field=index)
-        if scan.session_id is not None and scan.session_id not in served[scan.checkpoint_id][1]:
-            raise ServiceError(
-                "unknown_session", _("This checkpoint does not serve that session."), field=index
+        checkpoint = checkpoints.get(scan.checkpoint_id)
+        if checkpoint is None:
+            raise _refuse(index, "unknown_checkpoint", _("There is no such checkpoint."))
+        served = {w.id for w in windows[checkpoint.pk]}
+        if scan.session_id is not None and scan.session_id not in served:
+            raise _refuse(
+                index, "unknown_session", _("This checkpoint does not serve that session.")
             )
         if (scan.decision == ADMIT) != (scan.reason in ADMIT_REASONS) or (
             scan.reason == "exit" and scan.direction != EXIT
         ):
-            raise ServiceError(
-                "inconsistent", _("The decision does not match its reason."), field=index
+            raise _refuse(index, "inconsistent", _("The decision does not match its reason."))
+        when = synced_at(scan.sync, device_id=device_id)
+        if when is None or not when - skew <= scan.scanned_at <= now + skew:
+            raise _refuse(
+                index,
+                "outside_sync_window",
+                _(
+                    "This scan's time is not between the phone's last synchronisation and now, "
+                    "or it does not come from this phone."
+                ),
             )
-        claims, _reason = verify(scan.code)
-        if claims is not None and claims.event_id != served[scan.checkpoint_id][0]:
-            claims = None
-        claims_of[index] = claims
-    wanted = {c.badge_id for c in claims_of.values() if c is not None}
+        synced[index] = when
+        claims, reason = verify(scan.code)
+        if claims is not None and claims.event_id != checkpoint.event_id:
+            claims, reason = None, "wrong_event"
+        claims_of[index] = (claims, reason)
+    # Who scanned each: the named agent if the scan proves it, else the uploader. One query per
+    # other agent named (in practice the one or two who shared the phone) tells whether they
+    # may still scan.
+    scanned_by = [
+        scan.agent_id
+        if scan.agent_id is not None
+        and scan_proven(
+            scan.agent_key,
+            scan.agent_mac,
+            agent_id=scan.agent_id,
+            device_id=device_id,
+            text=scan.mac_text,
+            scanned_at=scan.scanned_at,
+        )
+        else agent_id
+        for scan in scans
+    ]
+    not_allowed = {a for a in set(scanned_by) - {agent_id} if agent_password(agent_id=a) is None}
+    wanted = {c.badge_id for c, _r in claims_of.values() if c is not None}
     order = sorted(range(len(scans)), key=lambda i: (scans[i].scanned_at, i))
     results: dict[int, UploadResult] = {}
     with transaction.atomic():
@@ -1144,69 +1500,119 @@ def offline_upload(
         not_allowed &= present
         # Lock the badges concerned, in a fixed order: two devices uploading the same badge at
         # once are serialised, so the second one sees the first one's scans and is flagged.
-        badges = dict(
-            Badge.objects.select_for_update(of=("self",))
+        badges = {
+            pk: (request_id, (version, status, collected_at))
+            for pk, request_id, version, status, collected_at in Badge.objects.select_for_update(
+                of=("self",)
+            )
             .filter(pk__in=sorted(wanted))
             .order_by("pk")
-            .values_list("pk", "request_id")
-        )
+            .values_list("pk", "request_id", "version", "request__status", "collected_at")
+        }
         for index in order:
             scan = scans[index]
-            claims = claims_of[index]
-            badge_id = claims.badge_id if claims and claims.badge_id in badges else None
-            agent_flag = "agent_not_allowed" if scanned_by[index] in not_allowed else ""
-            scan_id = record_scan(
-                checkpoint_id=scan.checkpoint_id,
-                session_id=scan.session_id,
-                badge_id=badge_id,
-                badge_version=claims.version if claims else None,
+            claims, code_reason = claims_of[index]
+            cp = checkpoints[scan.checkpoint_id]
+            granted = claims.session_ids if claims is not None and code_reason is None else ()
+            session = choose_session(windows[cp.pk], scan.scanned_at, granted, scan.direction)
+            found = badges.get(claims.badge_id) if claims is not None else None
+            reason = scan_reason(
+                claims=claims,
+                code_reason=code_reason,
+                badge=found[1] if found else None,
+                session=session,
+                now=scan.scanned_at,
                 direction=scan.direction,
-                decision=scan.decision,
-                reason=scan.reason,
+            )
+            stale = scan.scanned_at - synced[index] > dt.timedelta(
+                minutes=cp.event.gate_list_max_age_minutes
+            )
+            if reason == "ok" and stale and cp.event.gate_stale_list_blocks:
+                reason = "stale_list"
+            decision = ADMIT if reason in ADMIT_REASONS else DENY
+            badge_id = claims.badge_id if found else None
+            flag = ""
+            if decision != scan.decision:
+                flag = "device_disagreed"
+            elif scanned_by[index] in not_allowed:
+                flag = "agent_not_allowed"
+            scan_id = record_scan(
+                checkpoint_id=cp.pk,
+                session_id=session.id if session else None,
+                badge_id=badge_id,
+                badge_version=claims.version if found else None,
+                direction=scan.direction,
+                decision=decision,
+                reason=reason,
                 agent_id=scanned_by[index],
                 device_id=device_id,
                 client_scan_id=scan.client_scan_id,
                 scanned_at=scan.scanned_at,
                 offline=True,
-                flag=agent_flag,
+                flag=flag,
                 uploaded_by_id=agent_id,
+                code_digest=code_digest(scan.code),
+                device_decision=scan.decision,
+                device_reason=scan.reason,
             )
             if scan_id is None:
                 first = Scan.objects.filter(
                     device_id=device_id, client_scan_id=scan.client_scan_id
-                ).values_list("pk", "flag")[0]
-                results[index] = UploadResult(scan.client_scan_id, "duplicate", *first)
+                ).values_list("pk", "flag", "decision", "reason", "code_digest")[0]
+                if not constant_time_compare(first[4], code_digest(scan.code)):
+                    raise _refuse(
+                        index,
+                        "scan_id_reused",
+                        _("This scan id was already used for another badge code."),
+                    )
+                results[index] = UploadResult(scan.client_scan_id, "duplicate", *first[:4])
                 continue
-            flag = agent_flag
             if (
                 badge_id is not None
-                and scan.session_id is not None
-                and scan.decision == ADMIT
-                and scan.direction == ENTRY
+                and session is not None
+                and decision == ADMIT
+                and (scan.direction == ENTRY)
             ):
                 overlap, other, other_agent = _overlap(
                     scan_id=scan_id,
                     badge_id=badge_id,
-                    session_id=scan.session_id,
+                    session_id=session.id,
                     scanned_at=scan.scanned_at,
                     device_id=device_id,
                 )
-                if overlap and (overlap == "admitted_at_two_gates" or not flag):
+                if (
+                    overlap
+                    and flag != "device_disagreed"
+                    and (overlap == "admitted_at_two_gates" or not flag)
+                ):
                     flag = overlap
                     Scan.objects.filter(pk=scan_id).update(flag=flag)
-                if flag == "admitted_at_two_gates":
+                if overlap == "admitted_at_two_gates":
                     audit(
                         action="gate.admitted_at_two_gates",
-                        request=AccreditationRequest.objects.get(pk=badges[badge_id]),
+                        request=AccreditationRequest.objects.get(pk=found[0]),
                         actor_label=f"gate device {device_id}",
                         data={
                             "badge": badge_id,
-                            "session": scan.session_id,
+                            "session": session.id,
                             "scans": [other, scan_id],
                             "agents": [other_agent, scanned_by[index]],
                         },
                     )
-            results[index] = UploadResult(scan.client_scan_id, "recorded", scan_id, flag)
+            if flag == "device_disagreed":
+                audit(
+                    action="gate.device_disagreed",
+                    request=AccreditationRequest.objects.get(pk=found[0]) if found else None,
+                    actor_label=f"gate device {device_id}",
+                    data={
+                        "scan": scan_id,
+                        "device": [scan.decision, scan.reason],
+                        "server": [decision, reason],
+                    },
+                )
+            results[index] = UploadResult(
+                scan.client_scan_id, "recorded", scan_id, flag, decision, reason
+            )
     return [results[i] for i in range(len(scans))]
 
 

@@ -23,7 +23,6 @@ from functools import lru_cache, wraps
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
-from django.db.models import F
 from django.http import FileResponse, JsonResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -108,20 +107,24 @@ def token_max_age() -> int:
     return int(getattr(settings, "PRESSPASS_GATE_TOKEN_HOURS", 16)) * 3600
 
 
-def issue_token(user) -> str:
-    return gate.stamp(gate.TOKEN_SALT, user.pk, gate.token_fingerprint(user.password))
+def issue_token(user, device_id: str) -> str:
+    """A gate token: the agent, a fingerprint of their password hash and the device it was
+    issued to, signed and dated."""
+    return gate.stamp(gate.TOKEN_SALT, user.pk, gate.token_fingerprint(user.password), device_id)
 
 
-def read_token(token: str) -> tuple[int, str]:
-    """The agent id and password fingerprint a token carries; raises gate.StampError."""
+def read_token(token: str) -> tuple[int, str, str]:
+    """The agent id, password fingerprint and device id a token carries; raises
+    gate.StampError."""
     fields = gate.unstamp(gate.TOKEN_SALT, token, max_age=token_max_age())
-    if len(fields) != 2 or not fields[0].isascii() or not fields[0].isdigit():
+    if len(fields) != 3 or not fields[0].isascii() or not fields[0].isdigit():
         raise gate.StampError("invalid")
-    return int(fields[0]), fields[1]
+    return int(fields[0]), fields[1], fields[2]
 
 
-def _token_agent(request) -> tuple[int, str]:
-    """The agent id and password fingerprint a bearer token carries (no database access)."""
+def _token_agent(request) -> tuple[int, str, str]:
+    """The agent id, password fingerprint and device a bearer token carries (no database
+    access)."""
     scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -138,6 +141,14 @@ def _token_agent(request) -> tuple[int, str]:
         raise ApiError(401, "invalid_token", _("This gate token is not valid.")) from None
 
 
+def _same_device(device_id: str, token_device: str) -> None:
+    """Scans name the device their token was issued to: no one records under another phone."""
+    if not constant_time_compare(device_id, token_device):
+        raise ApiError(
+            403, "wrong_device", _("This gate token was issued to another device: reload the page.")
+        )
+
+
 def _check_agent(password: str | None, fingerprint: str) -> None:
     if password is None:
         raise ApiError(403, "forbidden", _("Only gate agents can use the gate."))
@@ -146,9 +157,13 @@ def _check_agent(password: str | None, fingerprint: str) -> None:
 
 
 def _agent(request) -> int:
-    agent_id, fingerprint = _token_agent(request)
+    return _agent_and_device(request)[0]
+
+
+def _agent_and_device(request) -> tuple[int, str]:
+    agent_id, fingerprint, device_id = _token_agent(request)
     _check_agent(gate.agent_password(agent_id=agent_id), fingerprint)
-    return agent_id
+    return agent_id, device_id
 
 
 # --- input --------------------------------------------------------------------------------------
@@ -277,11 +292,13 @@ def _country_name(code: str, language: str | None) -> str:
     return str(countries.name(code))
 
 
-def decision_payload(result: gate.GateDecision) -> dict:
+def decision_payload(result: gate.GateDecision, *, agent_id: int) -> dict:
     holder = None
     if result.holder is not None:
         h = result.holder
-        ticket = gate.photo_ticket(badge_id=h.badge_id, version=h.version, scan_id=result.scan_id)
+        ticket = gate.photo_ticket(
+            badge_id=h.badge_id, version=h.version, scan_id=result.scan_id, agent_id=agent_id
+        )
         holder = {
             "badge_id": h.badge_id,
             "number": h.number,
@@ -340,17 +357,23 @@ def token(request):
     if not may_scan(user):
         raise ApiError(403, "forbidden", _("Only gate agents can use the gate."))
     expires = timezone.now() + dt.timedelta(seconds=token_max_age())
+    # The phone's device id, if it shows one we made; otherwise a new one (a phone never
+    # chooses its own id, so no one can record scans under another phone's).
+    device_id = gate.device_from_credential(request.GET.get("device")) or gate.new_device_id()
     gate.record_token_issued(agent=user, ip_address=client_ip(request))
+    key_id, key = gate.scan_key(user.pk, device_id)
     # Who is signed in now: a page the service worker kept may be an earlier agent's (a shared
-    # phone), and the page tags its offline scans with this agent from then on.
+    # phone), and the page tags its offline scans with this agent from then on, signed with the
+    # scan key (kept in the page's memory only).
     return _json(
         {
-            "token": issue_token(user),
+            "token": issue_token(user, device_id),
             "expires_at": _iso(expires),
+            "device": {"id": device_id, "credential": gate.device_credential(device_id)},
             "agent": {
                 "id": user.pk,
                 "name": agent_name(user),
-                "ticket": gate.agent_ticket(user.pk),
+                "scan_key": {"id": key_id, "key": key},
             },
         }
     )
@@ -363,12 +386,14 @@ def agent_name(user) -> str:
 
 @api_view("POST")
 def scan(request, checkpoint_id: int):
-    agent_id, fingerprint = _token_agent(request)
+    agent_id, fingerprint, token_device = _token_agent(request)
     data = _body(request, SCAN_MAX_BYTES)
     code = _string(data, "code", max_length=CODE_MAX_LENGTH)
     direction = _choice(data, "direction", (gate.ENTRY, gate.EXIT), default=gate.ENTRY)
     device_id = _ident(data, "device_id")
     client_scan_id = _ident(data, "client_scan_id")
+    _same_device(device_id, token_device)
+    digest = gate.code_digest(code)
     for attempt in (1, 2):
         context = gate.checkpoint_context(checkpoint_id=checkpoint_id, agent_id=agent_id, code=code)
         _check_agent(context.agent_password, fingerprint)
@@ -381,14 +406,17 @@ def scan(request, checkpoint_id: int):
                 direction=direction,
                 device_id=device_id,
                 client_scan_id=client_scan_id,
+                digest=digest,
             )
+        except ServiceError as exc:
+            raise ApiError(409, exc.code, str(exc.message)) from None
         except IntegrityError:
             # A row the scan names was deleted since it was read (the agent's account, the
             # checkpoint, a session): decide again on what is there now.
             if attempt == 2:
                 raise
         else:
-            return _json(decision_payload(result))
+            return _json(decision_payload(result, agent_id=agent_id))
 
 
 def _checkpoint(checkpoint_id: int) -> Checkpoint:
@@ -402,48 +430,65 @@ def _checkpoint(checkpoint_id: int) -> Checkpoint:
 
 @api_view("GET")
 def revocations(request, checkpoint_id: int):
-    """What the page needs to decide on its own: keys, session windows, revocation list."""
-    _agent(request)
+    """What the page needs to decide on its own — keys, session windows, revocation list — as a
+    JSON text signed by the server (``payload``, ``signature``, ``key_id``): the page checks it
+    with the key it was served with before trusting what its storage kept."""
+    _agent_id, device_id = _agent_and_device(request)
     checkpoint = _checkpoint(checkpoint_id)
+    payload = json.dumps(
+        revocations_payload(checkpoint, device_id=device_id),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    key_id, signature = gate.sign_list(payload)
+    return _json({"payload": payload, "signature": signature, "key_id": key_id})
+
+
+def revocations_payload(checkpoint: Checkpoint, *, device_id: str) -> dict:
     event = checkpoint.event
-    served = set(checkpoint.sessions.values_list("pk", flat=True))
-    sessions = [
-        _session_payload(
-            gate.make_window(
-                pk=s.pk,
-                title=s.title,
-                titles=s.titles,
-                kind=s.kind,
-                media_access=s.media_access,
-                colour=s.colour,
-                starts_at=s.starts_at,
-                ends_at=s.ends_at,
-                doors_open_minutes=event.doors_open_minutes,
-                tz=event.tz,
-            ),
-            at_checkpoint=s.pk in served,
+    # The sessions this checkpoint serves, with the windows its gate applies (an unknown end
+    # settled against the other sessions here); the event's other sessions as announced.
+    served = gate.checkpoint_windows(checkpoint)
+    served_ids = {w.id for w in served}
+    others = [
+        gate.make_window(
+            pk=s.pk,
+            title=s.title,
+            titles=s.titles,
+            kind=s.kind,
+            media_access=s.media_access,
+            colour=s.colour,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            doors_open_minutes=event.doors_open_minutes,
         )
-        for s in Session.objects.filter(event=event).order_by(
-            F("starts_at").asc(nulls_last=True), "pk"
+        for s in Session.objects.filter(event=event).exclude(pk__in=served_ids)
+    ]
+    sessions = [
+        _session_payload(w, at_checkpoint=w.id in served_ids)
+        for w in sorted(
+            [*served, *others],
+            key=lambda w: (w.starts_at is None, w.starts_at or dt.datetime.min, w.id),
         )
     ]
-    now = timezone.now()
-    return _json(
-        {
-            "generated_at": _iso(now),
-            "event": {
-                "id": event.pk,
-                "name": event.name,
-                "time_zone": event.time_zone,
-                "doors_open_minutes": event.doors_open_minutes,
-            },
-            "checkpoint": {"id": checkpoint.pk, "name": checkpoint.name},
-            "keys": gate.public_keys_b64(),
-            "sessions": sessions,
-            **gate.revocation_list(event_id=event.pk),
-            "messages": messages_payload(),
-        }
-    )
+    return {
+        "generated_at": _iso(timezone.now()),
+        "device_id": device_id,
+        "sync": gate.sync_stamp(device_id),
+        "event": {
+            "id": event.pk,
+            "name": event.name,
+            "time_zone": event.time_zone,
+            "doors_open_minutes": event.doors_open_minutes,
+            "list_max_age_minutes": event.gate_list_max_age_minutes,
+            "stale_list_blocks": event.gate_stale_list_blocks,
+        },
+        "checkpoint": {"id": checkpoint.pk, "name": checkpoint.name},
+        "keys": gate.public_keys_b64(),
+        "sessions": sessions,
+        **gate.revocation_list(event_id=event.pk),
+        "messages": messages_payload(),
+    }
 
 
 @api_view("GET")
@@ -462,9 +507,10 @@ def counters(request, checkpoint_id: int):
 
 @api_view("POST")
 def offline_scans(request):
-    agent_id = _agent(request)
+    agent_id, token_device = _agent_and_device(request)
     data = _body(request, UPLOAD_MAX_BYTES)
     device_id = _ident(data, "device_id")
+    _same_device(device_id, token_device)
     items = data.get("scans")
     if not isinstance(items, list) or not 0 < len(items) <= UPLOAD_MAX_SCANS:
         raise _invalid(
@@ -486,36 +532,45 @@ def offline_scans(request):
         if client_scan_id in seen:
             raise _invalid(where + "client_scan_id", _("A scan id appears twice."), index=index)
         seen.add(client_scan_id)
+        checkpoint_id = _id(item.get("checkpoint"), "checkpoint", where=where, index=index)
+        code = _string(item, "code", max_length=CODE_MAX_LENGTH, where=where, index=index)
+        direction = _choice(
+            item, "direction", (gate.ENTRY, gate.EXIT), default=gate.ENTRY, where=where, index=index
+        )
+        scanned_at = _when(item.get("scanned_at"), "scanned_at", where=where, index=index)
+        decision = _choice(item, "decision", (gate.ADMIT, gate.DENY), where=where, index=index)
+        reason = _choice(item, "reason", tuple(gate.REASONS), where=where, index=index)
+        session_id = _id(item.get("session"), "session", nullable=True, where=where, index=index)
+        sync = _string(item, "sync", max_length=TICKET_MAX_LENGTH, where=where, index=index)
+        # An unusable proof of the agent is no proof (the scan is the uploader's), never a
+        # refusal: a scan is never lost for its agent.
+        key, mac = item.get("agent_key"), item.get("agent_mac")
         scans.append(
             gate.OfflineScan(
                 client_scan_id=client_scan_id,
-                checkpoint_id=_id(item.get("checkpoint"), "checkpoint", where=where, index=index),
-                code=_string(item, "code", max_length=CODE_MAX_LENGTH, where=where, index=index),
-                direction=_choice(
-                    item,
-                    "direction",
-                    (gate.ENTRY, gate.EXIT),
-                    default=gate.ENTRY,
-                    where=where,
-                    index=index,
-                ),
-                scanned_at=_when(item.get("scanned_at"), "scanned_at", where=where, index=index),
-                decision=_choice(
-                    item, "decision", (gate.ADMIT, gate.DENY), where=where, index=index
-                ),
-                reason=_choice(item, "reason", tuple(gate.REASONS), where=where, index=index),
-                session_id=_id(
-                    item.get("session"), "session", nullable=True, where=where, index=index
-                ),
-                # Who scanned (the phone's agent then) and the page's proof of it; without a
-                # valid proof: the uploader.
+                checkpoint_id=checkpoint_id,
+                code=code,
+                direction=direction,
+                scanned_at=scanned_at,
+                decision=decision,
+                reason=reason,
+                session_id=session_id,
+                sync=sync,
                 agent_id=_id(item.get("agent"), "agent", nullable=True, where=where, index=index),
-                # An unusable proof is no proof (the scan is the uploader's), never a refusal:
-                # a scan is never lost for its agent.
-                agent_ticket=ticket
-                if isinstance(ticket := item.get("agent_ticket"), str)
-                and 0 < len(ticket) <= TICKET_MAX_LENGTH
-                else None,
+                agent_key=key if isinstance(key, str) and len(key) <= TICKET_MAX_LENGTH else None,
+                agent_mac=mac if isinstance(mac, str) and len(mac) <= TICKET_MAX_LENGTH else None,
+                # The fields as sent, in the order the page signs them (gate.js: macText).
+                mac_text=gate.scan_mac_text(
+                    client_scan_id,
+                    checkpoint_id,
+                    code,
+                    direction,
+                    item.get("scanned_at"),
+                    decision,
+                    reason,
+                    session_id,
+                    sync,
+                ),
             )
         )
     for attempt in (1, 2):
@@ -541,6 +596,8 @@ def offline_scans(request):
                     "scan_id": r.scan_id,
                     "flag": r.flag,
                     "flag_message": gate.flag_message(r.flag),
+                    "decision": r.decision,
+                    "reason": r.reason,
                 }
                 for r in results
             ],
@@ -553,8 +610,7 @@ def offline_scans(request):
 @api_view("GET")
 def photo(request, ticket: str):
     """The photo of a badge this agent just scanned (the ticket comes with the scan)."""
-    _agent(request)
-    name = gate.photo_for_ticket(ticket)
+    name = gate.photo_for_ticket(ticket, agent_id=_agent(request))
     if name is None:
         raise ApiError(404, "no_photo", _("No photo for this scan."))
     storage = private_storage()

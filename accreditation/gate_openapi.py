@@ -33,7 +33,10 @@ AUTH_ERRORS = {
     "401": _error(
         "No, invalid or expired token (`not_authenticated`, `invalid_token`, `token_expired`)."
     ),
-    "403": _error("The agent may not scan badges (`forbidden`)."),
+    "403": _error(
+        "The agent may not scan badges (`forbidden`), or the token was issued to another "
+        "device than the one the body names (`wrong_device`)."
+    ),
 }
 
 
@@ -73,8 +76,10 @@ def schema() -> dict:
                     "operationId": "scan",
                     "summary": "Decide one scan now, and log it.",
                     "description": (
-                        "Idempotent per (`device_id`, `client_scan_id`): a retry returns the "
-                        "first answer with `duplicate: true` and records nothing more. A code "
+                        "Idempotent per (`device_id`, `client_scan_id`): a retry of the same "
+                        "code returns the first answer with `duplicate: true` and records "
+                        "nothing more; the same scan id with another code is refused (409). "
+                        "`device_id` must be the device the token was issued to. A code "
                         "that is not a valid badge is an ordinary denial (200), not an error."
                     ),
                     "parameters": [CHECKPOINT_ID],
@@ -87,6 +92,7 @@ def schema() -> dict:
                         "400": _error("Malformed request (`bad_json`, `invalid`)."),
                         **AUTH_ERRORS,
                         "404": _error("No such checkpoint (`unknown_checkpoint`)."),
+                        "409": _error("Scan id already used for another code (`scan_id_reused`)."),
                         "413": _error("Body too large (`too_large`)."),
                     },
                 }
@@ -96,11 +102,16 @@ def schema() -> dict:
                     "operationId": "revocations",
                     "summary": "Everything a gate needs to decide offline.",
                     "description": (
-                        "Public keys, the event's sessions with their admission windows, and "
-                        "the revocation list: badges refused in their current version "
-                        '(`revoked`, `not_collected`) or only in older versions (`""`). A '
-                        "genuine code of a badge above `max_badge_id` is `unknown_badge` until "
-                        "the next synchronisation."
+                        "A JSON text (`payload`, a GateList) signed by the server with "
+                        "Ed25519 over `presspass-gate-list-v1\\n` + its UTF-8 bytes "
+                        "(`signature`, base64; `key_id`: one of the badge keys the gate page "
+                        "is served with). The list holds the public keys, the event's sessions "
+                        "with their admission windows, the revocation list — badges refused in "
+                        "their current version (`revoked`, `not_collected`) or only in older "
+                        'versions (`""`), by id and version only — and a sync stamp for the '
+                        "device the token names, which each scan made offline with this list "
+                        "carries. A genuine code of a badge above `max_badge_id` is "
+                        "`unknown_badge` until the next synchronisation."
                     ),
                     "parameters": [CHECKPOINT_ID],
                     "responses": {
@@ -128,9 +139,14 @@ def schema() -> dict:
                     "summary": "Upload scans decided while offline.",
                     "description": (
                         "Each scan is recorded once, however often the upload is replayed "
-                        "(`status: duplicate` the second time). Each scan is logged as made by "
-                        "its `agent` when its `agent_ticket` proves it (the caller otherwise) "
-                        "and as uploaded by the caller. An "
+                        "(`status: duplicate` the second time), and decided again by the "
+                        "server with the rules of an online scan at its `scanned_at`: the "
+                        "server's `decision` and `reason` are logged (and returned), the "
+                        "phone's kept beside them, and a scan whose phone showed another "
+                        "decision is flagged `device_disagreed`. `scanned_at` must lie between "
+                        "the list named by `sync` (given to this device) and now. Each scan is "
+                        "logged as made by its `agent` when `agent_key` and `agent_mac` prove "
+                        "it (the caller otherwise) and as uploaded by the caller. An "
                         "admitted entry that overlaps another device's admitted entry of the "
                         "same badge and session is flagged `admitted_at_two_gates`. A bad scan "
                         "rejects the whole upload with its `index`."
@@ -143,8 +159,8 @@ def schema() -> dict:
                         "200": _json(_ref("UploadResults"), "What was recorded."),
                         "400": _error(
                             "Malformed upload (`bad_json`, `invalid`, `unknown_checkpoint`, "
-                            "`unknown_session`, `inconsistent`); `index` names "
-                            "the scan."
+                            "`unknown_session`, `inconsistent`, `outside_sync_window`, "
+                            "`scan_id_reused`); `index` names the scan."
                         ),
                         **AUTH_ERRORS,
                         "413": _error("Body too large (`too_large`)."),
@@ -207,10 +223,24 @@ def schema() -> dict:
                 },
                 "Token": {
                     "type": "object",
-                    "required": ["token", "expires_at", "agent"],
+                    "required": ["token", "expires_at", "device", "agent"],
                     "properties": {
                         "token": {"type": "string"},
                         "expires_at": {"type": "string", "format": "date-time"},
+                        "device": {
+                            "type": "object",
+                            "description": (
+                                "The device the token is issued to: the one the `device` "
+                                "query parameter's credential names, or a new one. Keep the "
+                                "credential and send it next time; use `id` as `device_id`."
+                            ),
+                            "required": ["id", "credential"],
+                            "properties": {
+                                "id": _ref("Ident"),
+                                "credential": {"type": "string"},
+                            },
+                            "additionalProperties": False,
+                        },
                         "agent": {
                             "type": "object",
                             "description": (
@@ -218,17 +248,27 @@ def schema() -> dict:
                                 "names: a page kept for offline use may be an earlier "
                                 "agent's, and tags its offline scans with this one instead."
                             ),
-                            "required": ["id", "name", "ticket"],
+                            "required": ["id", "name", "scan_key"],
                             "properties": {
                                 "id": {"type": "integer", "minimum": 1},
                                 "name": {"type": "string"},
-                                "ticket": {
-                                    "type": "string",
+                                "scan_key": {
+                                    "type": "object",
                                     "description": (
-                                        "Proof that this agent was given a gate page: send it "
-                                        "as `agent_ticket` with the scans made offline under "
-                                        "this agent (valid 7 days)."
+                                        "Keep `key` in memory only. A scan made offline by this "
+                                        "agent on this device carries `agent_key` = `id` and "
+                                        "`agent_mac` = hex HMAC-SHA256 under the UTF-8 bytes "
+                                        "of `key` over its client_scan_id, checkpoint, code, "
+                                        "direction, scanned_at, decision, reason, session and "
+                                        "sync, as sent, joined by newlines (null: empty). "
+                                        "Valid 7 days."
                                     ),
+                                    "required": ["id", "key"],
+                                    "properties": {
+                                        "id": {"type": "string"},
+                                        "key": {"type": "string"},
+                                    },
+                                    "additionalProperties": False,
                                 },
                             },
                             "additionalProperties": False,
@@ -367,8 +407,20 @@ def schema() -> dict:
                 },
                 "Revocations": {
                     "type": "object",
+                    "required": ["payload", "signature", "key_id"],
+                    "properties": {
+                        "payload": {"type": "string", "description": "A GateList, as JSON."},
+                        "signature": {"type": "string"},
+                        "key_id": {"type": "integer"},
+                    },
+                    "additionalProperties": False,
+                },
+                "GateList": {
+                    "type": "object",
                     "required": [
                         "generated_at",
+                        "device_id",
+                        "sync",
                         "event",
                         "checkpoint",
                         "keys",
@@ -379,14 +431,25 @@ def schema() -> dict:
                     ],
                     "properties": {
                         "generated_at": {"type": "string", "format": "date-time"},
+                        "device_id": _ref("Ident"),
+                        "sync": {"type": "string"},
                         "event": {
                             "type": "object",
-                            "required": ["id", "name", "time_zone", "doors_open_minutes"],
+                            "required": [
+                                "id",
+                                "name",
+                                "time_zone",
+                                "doors_open_minutes",
+                                "list_max_age_minutes",
+                                "stale_list_blocks",
+                            ],
                             "properties": {
                                 "id": {"type": "integer"},
                                 "name": {"type": "string"},
                                 "time_zone": {"type": "string"},
                                 "doors_open_minutes": {"type": "integer"},
+                                "list_max_age_minutes": {"type": "integer"},
+                                "stale_list_blocks": {"type": "boolean"},
                             },
                             "additionalProperties": False,
                         },
@@ -489,6 +552,7 @@ def schema() -> dict:
                         "scanned_at",
                         "decision",
                         "reason",
+                        "sync",
                     ],
                     "properties": {
                         "client_scan_id": _ref("Ident"),
@@ -514,27 +578,34 @@ def schema() -> dict:
                             "minimum": 1,
                             "maximum": MAX_DB_ID,
                         },
+                        "sync": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 200,
+                            "description": "The `sync` of the list the scan was decided with.",
+                        },
                         "agent": {
                             "type": ["integer", "null"],
                             "minimum": 1,
                             "maximum": MAX_DB_ID,
                             "description": (
                                 "The user id of the agent who scanned (signed in on the phone "
-                                "then), believed only with `agent_ticket`; otherwise, and when "
-                                "absent or null, the scan is the uploading agent's. A proven "
-                                "agent whose account may no longer scan (closed, or out of the "
-                                "gate role) is still recorded, flagged `agent_not_allowed`."
+                                "then), believed only with `agent_key` and `agent_mac`; "
+                                "otherwise, and when absent or null, the scan is the uploading "
+                                "agent's. A proven agent whose account may no longer scan "
+                                "(closed, or out of the gate role) is still recorded, flagged "
+                                "`agent_not_allowed`."
                             ),
                         },
-                        "agent_ticket": {
-                            # No type: any value is accepted, and only a valid ticket counts.
+                        # No type: any value is accepted, and only a valid proof counts.
+                        "agent_key": {
                             "description": (
-                                "The `ticket` (a string) the token endpoint gave that agent "
-                                "before the scan, at most 7 days old at the upload. Anything "
-                                "else — absent, null, another type, another agent's — counts "
-                                "as no proof (the scan is the uploader's), never as an error."
+                                "The `scan_key.id` the token endpoint gave that agent on this "
+                                "device before the scan. Anything unusable counts as no proof "
+                                "(the scan is the uploader's), never as an error."
                             ),
                         },
+                        "agent_mac": {"description": "See Token.agent.scan_key."},
                     },
                 },
                 "UploadResults": {
@@ -558,6 +629,8 @@ def schema() -> dict:
                                     "scan_id": {"type": "integer"},
                                     "flag": {"type": "string", "enum": flags},
                                     "flag_message": {"type": "string"},
+                                    "decision": {"type": "string", "enum": ["admit", "deny"]},
+                                    "reason": {"type": "string", "enum": reasons},
                                 },
                                 "additionalProperties": False,
                             },

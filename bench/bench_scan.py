@@ -75,8 +75,8 @@ end
 function request()
   counter = counter + 1
   local code = codes[((counter * 7919) + tid * 104729) %% #codes + 1]
-  local body = '{"code":"' .. code .. '","device_id":"bench-' .. run .. '-' .. tid ..
-               '","client_scan_id":"' .. counter .. '"}'
+  local body = '{"code":"' .. code .. '","device_id":"bench","client_scan_id":"' .. run ..
+               '-' .. tid .. '-' .. counter .. '"}'
   return wrk.format("POST", "%(path)s", {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. token,
@@ -164,7 +164,7 @@ def main() -> None:
     from accreditation.models import Scan
 
     empty_scan_log()
-    token = issue_token(agent)
+    token = issue_token(agent, "bench")  # a gate token names its device
     scan_path = f"/gate/api/checkpoints/{checkpoint.pk}/scan"
     queries = count_queries(scan_path, token, codes[0])
     empty_scan_log()
@@ -504,7 +504,7 @@ def count_queries(path: str, token: str, code: str) -> int:
     from config.wsgi import application
 
     def scan(scan_id: str) -> dict:
-        body = json.dumps({"code": code, "device_id": "bench-count", "client_scan_id": scan_id})
+        body = json.dumps({"code": code, "device_id": "bench", "client_scan_id": "count-" + scan_id})
         environ = (
             RequestFactory()
             .post(path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -771,14 +771,14 @@ class PythonRunner:
         empty_scan_log()  # each run counts its own scans
         connections.close_all()
         self.runs = getattr(self, "runs", 0) + 1
-        device = f"bench-py-{self.runs}"
+        run = self.runs
 
         def make(i: int):
             body = json.dumps(
                 {
                     "code": codes[(i * 7919) % len(codes)],
-                    "device_id": device,
-                    "client_scan_id": str(i),
+                    "device_id": "bench",
+                    "client_scan_id": f"py{run}-{i}",
                 }
             )
             headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}

@@ -38,8 +38,8 @@ def lean_probe(request, checkpoint_id: int, agent_id: int):
         cursor.execute(
             "INSERT INTO accreditation_scan (checkpoint_id, badge_id, badge_version, direction,"
             " decision, reason, agent_id, device_id, client_scan_id, scanned_at, received_at,"
-            " offline, flag) VALUES (%s, %s, %s, 'in', 'admit', 'ok', %s, %s, %s, %s, %s, false,"
-            " '') RETURNING id",
+            " offline, flag, code_digest, device_decision, device_reason) VALUES (%s, %s, %s,"
+            " 'in', 'admit', 'ok', %s, %s, %s, %s, %s, false, '', '', '', '') RETURNING id",
             [
                 checkpoint_id,
                 badge[0],

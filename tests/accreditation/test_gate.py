@@ -140,16 +140,21 @@ def code_for(badge: Badge, **changes) -> str:
     return sign_claims(BadgeClaims(**values), load_private_key(settings.BADGE_SIGNING_KEY))
 
 
-def bearer(user) -> dict:
-    return {"Authorization": f"Bearer {issue_token(user)}"}
+def bearer(user, device="phone-1") -> dict:
+    """The header of a gate token issued to ``user`` on ``device``."""
+    return {"Authorization": f"Bearer {issue_token(user, device)}"}
 
 
 def post_json(client, url, body, user=None, headers=None):
+    """POST JSON with ``user``'s gate token, issued to the device the body names."""
+    device = body.get("device_id") if isinstance(body, dict) else None
+    if not isinstance(device, str) or not device:
+        device = "phone-1"
     return client.post(
         url,
         data=body if isinstance(body, (bytes, str)) else json.dumps(body),
         content_type="application/json",
-        headers={**(bearer(user) if user else {}), **(headers or {})},
+        headers={**(bearer(user, device) if user else {}), **(headers or {})},
     )
 
 
@@ -187,16 +192,33 @@ def test_a_collected_badge_is_admitted_to_an_open_session_it_grants_and_the_scan
     [
         (OPENING - dt.timedelta(minutes=60) - US, "too_early"),
         (OPENING - dt.timedelta(minutes=60), "ok"),  # doors open an hour before
-        (local(2025, 11, 24, 23, 59, 59, 999999), "ok"),  # end not announced: that local day
-        (local(2025, 11, 25, 0, 0), "session_over"),
+        # End not announced: the event's default admission (120 minutes after the start) —
+        # never "until midnight".
+        (OPENING + dt.timedelta(minutes=120) - US, "ok"),
+        (OPENING + dt.timedelta(minutes=120), "session_over"),
+        (local(2025, 11, 24, 23, 0), "session_over"),
     ],
 )
-def test_the_opening_admits_from_doors_open_to_the_end_of_its_local_day(
+def test_an_open_session_without_an_end_admits_for_the_events_default_time(
     event, badge, gate_agent, at, reason
 ):
     door = checkpoint_for(event, "opening")
     with time_machine.travel(at, tick=False):
         assert decide(door, badge.qr_text, gate_agent, at=None).reason == reason
+
+
+def test_an_open_session_without_an_end_admits_until_the_next_session_opens_its_doors(
+    event, badge, gate_agent
+):
+    """The plenary's doors at the main hall open at 13:30: with a default of 5 hours, the
+    opening would cover them; it stops admitting there."""
+    event.open_session_default_minutes = 300
+    event.save(update_fields=["open_session_default_minutes"])
+    door = checkpoint_for(event, "opening", "plenary")
+    plenary_doors = local(2025, 11, 24, 13, 30)
+    assert decide(door, badge.qr_text, gate_agent, at=plenary_doors - US).reason == "ok"
+    result = decide(door, badge.qr_text, gate_agent, at=plenary_doors)
+    assert (result.reason, result.session.kind) == ("closed_to_media", "plenary")
 
 
 @pytest.mark.parametrize(
@@ -250,12 +272,32 @@ def test_a_session_closed_to_media_after_the_badges_were_issued_admits_no_one(
     assert decide(main_hall, badge.qr_text, gate_agent).reason == "closed_to_media"
 
 
-def test_during_a_closed_plenary_the_main_hall_still_admits_to_the_open_opening(
-    main_hall, badge, gate_agent
+def test_during_a_closed_plenary_the_main_hall_denies_media_whatever_else_it_serves(
+    event, main_hall, badge, gate_agent
 ):
-    during_plenary = local(2025, 11, 24, 15, 0)  # the opening admits until the end of its day
-    result = decide(main_hall, badge.qr_text, gate_agent, at=during_plenary)
-    assert (result.reason, result.session.title) == ("ok", "Opening ceremony")
+    """The defect the review found: at the main hall, during the plenary on opening day, a media
+    badge was admitted "Opening ceremony". Even an opening announced to end at 18:00 cannot
+    admit media into the closed plenary (doors 13:30 to its end)."""
+    Session.objects.filter(event=event, kind="opening").update(ends_at=local(2025, 11, 24, 18, 0))
+    for at in (
+        local(2025, 11, 24, 13, 30),
+        local(2025, 11, 24, 15, 0),
+        local(2025, 11, 24, 18, 29),
+    ):
+        result = decide(main_hall, badge.qr_text, gate_agent, at=at)
+        assert (result.decision, result.reason, result.session.kind) == (
+            "deny",
+            "closed_to_media",
+            "plenary",
+        )
+    # Before the plenary's doors the opening admits as announced; exits are always recorded.
+    assert decide(main_hall, badge.qr_text, gate_agent, at=local(2025, 11, 24, 13, 29)).reason == (
+        "ok"
+    )
+    out = decide(
+        main_hall, badge.qr_text, gate_agent, at=local(2025, 11, 24, 15, 0), direction="out"
+    )
+    assert (out.decision, out.reason) == ("admit", "exit")
 
 
 def test_a_session_whose_time_is_not_announced_admits_no_one(event, badge, gate_agent):
@@ -562,15 +604,33 @@ def test_a_signed_in_agent_gets_a_token_from_the_session(client, gate_agent, rev
     assert response.status_code == 200
     check_response(response, "/gate/api/token", "get")
     # It names the agent signed in (a page kept for another agent adopts this one), with the
-    # proof the page's offline scans will carry.
+    # scan key the page signs its offline scans with, and the device the server named.
     agent = response.json()["agent"]
     assert (agent["id"], agent["name"]) == (gate_agent.pk, gate_agent.username)
+    device = response.json()["device"]
+    assert device["id"].startswith("web-") and len(device["id"]) == 36
+    assert gate.device_from_credential(device["credential"]) == device["id"]
+    key_id, key = agent["scan_key"]["id"], agent["scan_key"]["key"]
+    import hashlib
+    import hmac
+
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-    with time_machine.travel(soon):  # a scan a minute later
-        assert gate.ticket_names(agent["ticket"], gate_agent.pk, scanned_at=soon)
-        assert not gate.ticket_names(agent["ticket"], reviewer.pk, scanned_at=soon)
-    agent_id, fingerprint = read_token(response.json()["token"])
-    assert (agent_id, fingerprint) == (gate_agent.pk, gate.token_fingerprint(gate_agent.password))
+    mac = hmac.new(key.encode(), b"a scan", hashlib.sha256).hexdigest()
+    proves = dict(mac=mac, text="a scan", scanned_at=soon)
+    assert gate.scan_proven(key_id, **proves, agent_id=gate_agent.pk, device_id=device["id"])
+    assert not gate.scan_proven(key_id, **proves, agent_id=reviewer.pk, device_id=device["id"])
+    assert not gate.scan_proven(key_id, **proves, agent_id=gate_agent.pk, device_id="web-other")
+    agent_id, fingerprint, token_device = read_token(response.json()["token"])
+    assert (agent_id, fingerprint, token_device) == (
+        gate_agent.pk,
+        gate.token_fingerprint(gate_agent.password),
+        device["id"],
+    )
+    # The phone shows its credential next time: same device. A made-up one: a new device.
+    again = client.get(url, {"device": device["credential"]}).json()["device"]
+    assert again["id"] == device["id"]
+    made_up = client.get(url, {"device": "web-" + "0" * 32}).json()["device"]
+    assert made_up["id"] != device["id"] and made_up["id"] != "web-" + "0" * 32
 
 
 @pytest.mark.parametrize(
@@ -725,19 +785,54 @@ def test_random_offline_scans_are_recorded_or_refused_never_a_500(
 # --- offline ---------------------------------------------------------------------------------------
 
 
-def ticket_before(at, agent):
-    """The agent ticket the agent's gate page got with its token, an hour before scanning."""
+def key_before(at, agent, device):
+    """The scan key the agent's gate page got with its token on ``device``, an hour before."""
     with time_machine.travel(at - dt.timedelta(hours=1)):
-        return gate.agent_ticket(agent.pk)
+        return gate.scan_key(agent.pk if hasattr(agent, "pk") else agent, device)
+
+
+def sync_before(at, device):
+    """The sync stamp of the list ``device`` fetched an hour before ``at``."""
+    with time_machine.travel(at - dt.timedelta(hours=1)):
+        return gate.sync_stamp(device)
+
+
+def mac_text(scan: dict) -> str:
+    return gate.scan_mac_text(
+        *(
+            scan.get(k)
+            for k in (
+                "client_scan_id",
+                "checkpoint",
+                "code",
+                "direction",
+                "scanned_at",
+                "decision",
+                "reason",
+                "session",
+                "sync",
+            )
+        )
+    )
+
+
+def sign_scan(scan: dict, key: tuple[str, str]) -> dict:
+    """The scan signed as the gate page signs it, with ``key`` = (key id, key)."""
+    import hashlib
+    import hmac
+
+    key_id, secret = key
+    mac = hmac.new(secret.encode(), mac_text(scan).encode(), hashlib.sha256).hexdigest()
+    return {**scan, "agent_key": key_id, "agent_mac": mac}
 
 
 def offline_scan(
     checkpoint, code, at, *, scan_id, decision="admit", reason="ok", direction="in", agent=None
 ):
-    """A scan as the gate page queues it; ``agent``: who scanned (the page adds its agent's id
-    and the proof it was given with the page)."""
+    """A scan as the gate page queues it; ``agent``: who scanned (upload() signs it with that
+    agent's scan key for the uploading device, as the page does)."""
     return {
-        **({"agent": agent.pk, "agent_ticket": ticket_before(at, agent)} if agent else {}),
+        **({"agent": agent.pk, "_sign": True} if agent else {}),
         "client_scan_id": scan_id,
         "checkpoint": checkpoint.pk,
         "code": code,
@@ -751,9 +846,29 @@ def offline_scan(
     }
 
 
+def sealed(scan: dict, device: str) -> dict:
+    """What the page sends: the sync stamp of its list (an hour before the scan), and, for a
+    scan marked to be signed, the MAC under its agent's scan key."""
+    scan = dict(scan)
+    at = None
+    if isinstance(scan.get("scanned_at"), str):
+        try:
+            at = dt.datetime.fromisoformat(scan["scanned_at"].upper())
+        except ValueError:
+            at = None
+    if "sync" not in scan and at is not None and at.tzinfo is not None:
+        scan["sync"] = sync_before(at, device)
+    if scan.pop("_sign", False):
+        scan = sign_scan(scan, key_before(at, scan["agent"], device))
+    return scan
+
+
 def upload(client, agent, device, scans):
     return post_json(
-        client, reverse("gate:api_offline_scans"), {"device_id": device, "scans": scans}, agent
+        client,
+        reverse("gate:api_offline_scans"),
+        {"device_id": device, "scans": [sealed(s, device) for s in scans]},
+        agent,
     )
 
 
@@ -820,23 +935,22 @@ def test_a_retry_after_the_checkpoint_moved_on_names_the_first_scans_session(
     )
 
 
-def test_a_scan_id_reused_elsewhere_answers_with_the_first_scan_only(
+def test_a_scan_id_reused_for_another_code_is_refused_not_answered_with_the_first_scan(
     client, event, main_hall, badge, gate_agent
 ):
-    """A client that reuses its device's scan id for another checkpoint and code gets the first
-    scan's answer (a scan is recorded once) — without this request's holder or session."""
+    """A client that reuses its device's scan id for another code gets a refusal (409), not the
+    first scan's answer; a true retry (same code) still gets the first answer back."""
     store_room = checkpoint_for(event, name="Store room")  # serves no session
     body = scan_body("not a badge")
     with time_machine.travel(DURING_OPENING, tick=False):
         first = post_json(client, scan_url(store_room), body, gate_agent)
         again = post_json(client, scan_url(main_hall), {**body, "code": badge.qr_text}, gate_agent)
+        retry = post_json(client, scan_url(store_room), body, gate_agent)
     assert first.json()["decision"] == "deny" and first.json()["session"] is None
-    answer = again.json()
-    assert again.status_code == 200 and answer["duplicate"] is True
-    assert (answer["decision"], answer["scan_id"]) == ("deny", first.json()["scan_id"])
-    assert answer["holder"] is None  # not Amina's: her badge was not what was scanned
-    assert answer["session"] is None  # not the opening: the first scan had no session
+    assert again.status_code == 409 and again.json()["error"] == "scan_id_reused"
     check_response(again, "/gate/api/checkpoints/{checkpoint_id}/scan", "post")
+    assert retry.json()["duplicate"] is True and retry.json()["scan_id"] == first.json()["scan_id"]
+    assert Scan.objects.count() == 1
 
 
 def test_replaying_an_offline_upload_records_each_scan_once(client, main_hall, badge, gate_agent):
@@ -872,7 +986,8 @@ def test_replaying_an_offline_upload_records_each_scan_once(client, main_hall, b
     )
     assert Scan.objects.get(client_scan_id="a3").badge is None
     # Another device may use the same scan ids: they are its own scans.
-    assert upload(client, gate_agent, "phone-10", scans[:1]).json()["recorded"] == 1
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        assert upload(client, gate_agent, "phone-10", scans[:1]).json()["recorded"] == 1
 
 
 def test_a_badge_admitted_at_two_gates_while_offline_is_flagged_afterwards(
@@ -988,7 +1103,8 @@ def test_an_offline_upload_with_a_bad_scan_is_refused_whole_and_names_it(
 ):
     good = offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="good")
     bad = {**offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="bad"), **change}
-    response = upload(client, gate_agent, "phone-1", [good, bad])
+    with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
+        response = upload(client, gate_agent, "phone-1", [good, bad])
     assert response.status_code == 400
     assert response.json()["error"] == error and response.json()["index"] == 1
     assert response.json()["message"]
@@ -1076,6 +1192,9 @@ def test_the_scan_log_in_the_admin_shows_supervisors_who_scanned_and_who_uploade
         "someone else's proof",
         "a proof from after the scan",
         "an unusable proof",
+        "a proof made on another phone",
+        "a proof of another scan",
+        "a proof older than a week",
         "a reviewer",
         "no one",
     ],
@@ -1083,23 +1202,32 @@ def test_the_scan_log_in_the_admin_shows_supervisors_who_scanned_and_who_uploade
 def test_an_offline_scan_that_cannot_prove_its_agent_is_the_uploaders(
     client, main_hall, badge, gate_agent, reviewer, claim
 ):
-    """A phone (or a program) cannot credit scans to someone else: without the proof its page
-    was given to that agent, a scan is logged as the uploader's — and nothing is lost."""
+    """A phone (or a program) cannot credit scans to someone else: without a MAC of this very
+    scan under the scan key that agent's page got on this phone, a scan is logged as the
+    uploader's — and nothing is lost."""
     salma = make_user("salma", "Gate agent")
     later = DURING_OPENING + dt.timedelta(hours=1)
-    named, ticket = {
-        "no proof": (salma.pk, None),
-        "someone else's proof": (salma.pk, ticket_before(DURING_OPENING, gate_agent)),
-        "a proof from after the scan": (
-            salma.pk,
-            ticket_before(later + dt.timedelta(hours=1), salma),
-        ),
-        "an unusable proof": (salma.pk, ["not", "a", "ticket"]),
-        "a reviewer": (reviewer.pk, None),
-        "no one": (987654, None),
-    }[claim]
-    scan = offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="s1")
-    scan.update(agent=named, **({"agent_ticket": ticket} if ticket else {}))
+    scan = sealed(offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="s1"), "phone-1")
+    scan["agent"] = (
+        reviewer.pk if claim == "a reviewer" else 987654 if claim == "no one" else salma.pk
+    )
+    if claim == "someone else's proof":
+        scan = sign_scan(scan, key_before(DURING_OPENING, gate_agent, "phone-1"))
+    elif claim == "a proof from after the scan":
+        scan = sign_scan(scan, key_before(later + dt.timedelta(hours=1), salma, "phone-1"))
+    elif claim == "an unusable proof":
+        scan.update(agent_key=["not", "a", "key"], agent_mac=7)
+    elif claim == "a proof made on another phone":
+        scan = sign_scan(scan, key_before(DURING_OPENING, salma, "phone-2"))
+    elif claim == "a proof of another scan":
+        # A MAC copied from a genuine scan of Salma's (as a queue in the phone's storage holds
+        # it) does not vouch for a scan made up beside it.
+        genuine = sign_scan(
+            {**scan, "code": "garbage"}, key_before(DURING_OPENING, salma, "phone-1")
+        )
+        scan.update(agent_key=genuine["agent_key"], agent_mac=genuine["agent_mac"])
+    elif claim == "a proof older than a week":
+        scan = sign_scan(scan, key_before(DURING_OPENING - dt.timedelta(days=8), salma, "phone-1"))
     with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
         answer = upload(client, gate_agent, "phone-1", [scan])
     assert answer.status_code == 200, answer.json()
@@ -1108,15 +1236,12 @@ def test_an_offline_scan_that_cannot_prove_its_agent_is_the_uploaders(
     assert (logged.agent, logged.uploaded_by, logged.flag) == (gate_agent, gate_agent, "")
 
 
-def test_an_agent_ticket_is_refused_once_older_than_a_week(client, main_hall, badge, gate_agent):
+def test_a_proven_offline_scan_is_its_agents(client, main_hall, badge, gate_agent):
     salma = make_user("salma", "Gate agent")
-    with time_machine.travel(DURING_OPENING - dt.timedelta(days=8)):
-        old = gate.agent_ticket(salma.pk)
-    scan = offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="s1")
-    scan.update(agent=salma.pk, agent_ticket=old)
+    scan = offline_scan(main_hall, badge.qr_text, DURING_OPENING, scan_id="s1", agent=salma)
     with time_machine.travel(local(2025, 11, 24, 13, 0), tick=False):
         assert upload(client, gate_agent, "phone-1", [scan]).status_code == 200
-    assert Scan.objects.get().agent == gate_agent
+    assert (Scan.objects.get().agent, Scan.objects.get().uploaded_by) == (salma, gate_agent)
 
 
 @pytest.mark.parametrize("change", ["deactivated", "out of the gate role", "deleted"])
@@ -1178,7 +1303,9 @@ def test_the_revocation_list_gives_a_gate_what_it_needs_to_decide_offline(
     )
     assert response.status_code == 200
     check_response(response, "/gate/api/checkpoints/{checkpoint_id}/revocations", "get")
-    data = response.json()
+    envelope = response.json()
+    data = json.loads(envelope["payload"])
+    assert gate.list_signature_valid(envelope)
     assert data["badges"] == [
         [revoked.pk, 1, "revoked"],
         [reissued.pk, 2, "not_collected"],
@@ -1192,7 +1319,8 @@ def test_the_revocation_list_gives_a_gate_what_it_needs_to_decide_offline(
         opening["at_checkpoint"] is True and sessions["Press conference"]["at_checkpoint"] is False
     )
     assert opening["opens_at"] == "2025-11-24T08:30:00Z"
-    assert opening["closes_at"] == "2025-11-24T23:00:00Z"  # midnight in Marrakech (UTC+1)
+    # No announced end: 120 minutes after the start (10:30 in Marrakech, UTC+1), not midnight.
+    assert opening["closes_at"] == "2025-11-24T11:30:00Z"
     assert sessions["Closing ceremony"]["opens_at"] is None
     assert data["messages"]["reasons"]["closed_to_media"] == "This session is closed to media."
     assert set(data["messages"]["reasons"]) == set(gate.REASONS)

@@ -42,7 +42,7 @@ def scan(checkpoint, code, agent, scan_id: str) -> tuple[str, dict]:
             f"/gate/api/checkpoints/{checkpoint.pk}/scan",
             json.dumps({"code": code, "device_id": "phone-1", "client_scan_id": scan_id}),
             content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {issue_token(agent)}",
+            HTTP_AUTHORIZATION=f"Bearer {issue_token(agent, 'phone-1')}",
         )
         .environ
     )

@@ -41,7 +41,7 @@ def gate_token(gate_agent, main_hall, badge):
     # does, keep the test's database connection (and its transaction) open between them.
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
-    yield issue_token(gate_agent)
+    yield issue_token(gate_agent, "phone-1")
     for signal in (request_started, request_finished):
         signal.connect(close_old_connections)
 
