@@ -77,6 +77,8 @@ def gate_page(request, checkpoint_id: int):
             "agent_id": request.user.pk,
             "agent_name": gate_api.agent_name(request.user),
             "windows": gate.checkpoint_windows(checkpoint),
+            # The keys the page checks the signed list with (also the one it kept).
+            "list_keys": json.dumps(gate.public_keys_b64()),
             "api": {
                 "scan": reverse("gate:api_scan", args=[checkpoint.pk]),
                 "revocations": reverse("gate:api_revocations", args=[checkpoint.pk]),
@@ -98,7 +100,9 @@ GATE_ASSETS = (
     "css/presspass.css",
     "gate/gate.css",
     "vendor/jsqr/jsQR.js",
+    "gate/rules.js",
     "gate/gate.js",
+    "gate/signed-out.js",
 )
 
 

@@ -23,10 +23,11 @@
   // The page may be a copy the service worker kept for an earlier agent (a shared phone): the
   // first token asked with the session says who is signed in now (adoptAgent).
   let agentId = Number(root.dataset.agent);
-  // The server's proof that this agent was signed in here, given with the gate token (never
-  // written in the page, which the service worker keeps): queued scans carry it, so that
-  // whoever uploads them cannot credit them to someone else. Without it, the uploader's.
-  let agentTicket = "";
+  // The scan key the server gave this agent on this phone with the gate token: the page signs
+  // each scan it queues offline with it (HMAC), so that whoever uploads them cannot credit made-up
+  // scans to this agent. In memory only — never beside the queue, never in the kept page.
+  let scanKey = null; // {id, key: CryptoKey}
+  const R = window.PresspassGateRules;
   const API = {
     scan: root.dataset.apiScan,
     revocations: root.dataset.apiRevocations,
@@ -74,11 +75,11 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  let deviceId = store.get(KEY.device, null);
-  if (typeof deviceId !== "string" || !/^[A-Za-z0-9._:-]{1,64}$/.test(deviceId)) {
-    deviceId = "web-" + uuid();
-    store.set(KEY.device, deviceId);
-  }
+  // The phone's device id and its credential, both made by the server (GET …/token): a phone
+  // never chooses its own id, so no one can record scans under another phone's.
+  let device = store.get(KEY.device, null);
+  if (!device || typeof device.id !== "string" || typeof device.credential !== "string") device = null;
+  let deviceId = device ? device.id : "";
 
   // --- talking to the server -------------------------------------------------------------------
   function fetchWithTimeout(url, init, ms) {
@@ -98,26 +99,49 @@
 
   async function askToken() {
     try {
+      const url = API.token + (device ? "?device=" + encodeURIComponent(device.credential) : "");
       const response = await fetchWithTimeout(
-        API.token,
+        url,
         { credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store" },
         5000
       );
+      if (response.status === 401 || response.status === 403) {
+        // Signed out (here or in another tab), or no longer a gate agent: stop deciding.
+        signedOut();
+        return false;
+      }
       if (!response.ok) return false;
       const data = await response.json();
       token = data.token;
-      adoptAgent(data.agent);
+      device = data.device;
+      deviceId = device.id;
+      store.set(KEY.device, device);
+      await adoptAgent(data.agent);
       return true;
     } catch (e) {
       return false;
     }
   }
 
-  function adoptAgent(agent) {
+  async function adoptAgent(agent) {
     if (!agent || !Number.isInteger(agent.id) || agent.id <= 0) return;
     const changed = agent.id !== agentId;
     agentId = agent.id;
-    agentTicket = typeof agent.ticket === "string" ? agent.ticket : "";
+    scanKey = null;
+    if (agent.scan_key && typeof agent.scan_key.key === "string") {
+      try {
+        const key = await crypto.subtle.importKey(
+          "raw",
+          new TextEncoder().encode(agent.scan_key.key),
+          { name: "HMAC", hash: "SHA-256" },
+          false,
+          ["sign"]
+        );
+        scanKey = { id: agent.scan_key.id, key };
+      } catch (e) {
+        scanKey = null;
+      }
+    }
     root.dataset.agent = String(agent.id);
     if (changed) keepPage(); // the kept copy names the previous agent: keep this one's
     const name = $("gate-agent");
@@ -159,6 +183,63 @@
     return out;
   }
 
+  // The list is signed by the server; the page checks it with the keys it was served with
+  // (data-list-keys) before using it, also when it comes back from the phone's storage.
+  const listKeys = JSON.parse(root.dataset.listKeys || "[]");
+
+  async function verifiedList(envelope) {
+    if (!envelope || typeof envelope.payload !== "string") return null;
+    const entry = listKeys.find((k) => k.key_id === envelope.key_id);
+    if (!entry) return null;
+    try {
+      const key = await crypto.subtle.importKey(
+        "raw",
+        base64Bytes(entry.public_key),
+        { name: "Ed25519" },
+        false,
+        ["verify"]
+      );
+      const context = new TextEncoder().encode("presspass-gate-list-v1\n");
+      const body = new TextEncoder().encode(envelope.payload);
+      const signed = new Uint8Array(context.length + body.length);
+      signed.set(context);
+      signed.set(body, context.length);
+      const valid = await crypto.subtle.verify(
+        { name: "Ed25519" },
+        key,
+        base64Bytes(envelope.signature),
+        signed
+      );
+      return valid ? JSON.parse(envelope.payload) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  async function applyEnvelope(envelope) {
+    const data = await verifiedList(envelope);
+    if (!data || data.checkpoint.id !== checkpointId) {
+      forgetList();
+      return false;
+    }
+    data.clock_offset = envelope.clock_offset || 0;
+    await applySync(data);
+    return true;
+  }
+
+  function forgetList() {
+    sync = null;
+    keys = new Map();
+    listed = new Map();
+    windows = [];
+    try {
+      localStorage.removeItem(KEY.sync);
+      localStorage.removeItem(KEY.inside);
+    } catch (e) {
+      /* nothing kept */
+    }
+  }
+
   async function applySync(data) {
     const imported = new Map();
     for (const entry of data.keys) {
@@ -195,6 +276,7 @@
       { hour: "2-digit", minute: "2-digit" }
     );
     root.dataset.state = "ready";
+    showStale();
   }
 
   async function refreshSync() {
@@ -202,10 +284,11 @@
       const started = Date.now();
       const response = await api("GET", API.revocations, undefined, 15000);
       if (!response.ok) return;
-      const data = await response.json();
-      data.clock_offset = Date.parse(data.generated_at) - (started + Date.now()) / 2;
-      store.set(KEY.sync, data);
-      await applySync(data);
+      const envelope = await response.json();
+      const data = await verifiedList(envelope);
+      if (!data) return;
+      envelope.clock_offset = Date.parse(data.generated_at) - (started + Date.now()) / 2;
+      if (await applyEnvelope(envelope)) store.set(KEY.sync, envelope);
     } catch (e) {
       /* offline: keep the last list */
     }
@@ -277,35 +360,24 @@
     };
   }
 
-  // --- the rules, as accreditation/gate.py applies them ------------------------------------------
-  function chooseSession(at, granted, dir) {
-    if (!windows.length) return null;
-    const rank = (w) =>
-      (granted.has(w.id) && w.mediaAccess !== "closed" ? 2 : 0) + (w.mediaAccess !== "closed" ? 1 : 0);
-    const best = (list) => list.reduce((a, b) => (rank(b) > rank(a) ? b : a));
-    const current = windows.filter((w) => w.opensAt !== null && w.opensAt <= at && at < w.closesAt);
-    if (current.length) return best(current);
-    const past = windows.filter((w) => w.closesAt !== null && w.closesAt <= at);
-    const latest = (list) => list.reduce((a, b) => (b.closesAt > a.closesAt ? b : a));
-    if (dir === "out" && past.length) return latest(past);
-    const upcoming = windows.filter((w) => w.opensAt !== null && at < w.opensAt);
-    if (upcoming.length) {
-      const first = Math.min(...upcoming.map((w) => w.opensAt));
-      return best(upcoming.filter((w) => w.opensAt === first));
-    }
-    const unannounced = windows.filter((w) => w.opensAt === null);
-    if (unannounced.length) return best(unannounced);
-    return latest(past);
+  // --- the rules: static/gate/rules.js, as accreditation/gate.py applies them ----------------------
+  function listAge(at) {
+    return sync ? at - Date.parse(sync.generated_at) : Infinity;
   }
 
-  function sessionReason(w, at, granted) {
-    if (!w) return "no_session";
-    if (w.mediaAccess === "closed") return "closed_to_media";
-    if (w.opensAt === null) return "not_announced";
-    if (at < w.opensAt) return "too_early";
-    if (at >= w.closesAt) return "session_over";
-    if (!granted.has(w.id)) return "not_granted";
-    return "ok";
+  function listIsStale(at) {
+    return listAge(at) > sync.event.list_max_age_minutes * 60000;
+  }
+
+  function showStale() {
+    const banner = $("gate-stale");
+    if (!banner) return;
+    const stale = !!sync && listIsStale(now());
+    banner.hidden = !stale;
+    root.dataset.stale = String(stale);
+    if (stale) {
+      banner.textContent = sync.event.stale_list_blocks ? T.staleBlocks : T.stale;
+    }
   }
 
   function insideKey(badgeId, sessionId) {
@@ -324,50 +396,41 @@
     return store.get(KEY.inside, {})[insideKey(badgeId, sessionId)] || null;
   }
 
+  function insideSessions(badgeId) {
+    const inside = new Set();
+    for (const w of windows) if (lastDirection(badgeId, w.id) === "in") inside.add(w.id);
+    return inside;
+  }
+
   async function decideOffline(code, dir, at) {
     const result = { decision: "deny", reason: "malformed", flag: "", session: null, badge: null };
-    let claims;
+    let claims = null;
+    let codeReason = null;
     try {
       claims = await verifyBadgeCode(code);
     } catch (e) {
-      result.reason = e instanceof CodeError ? e.message : "malformed";
-      result.session = chooseSession(at, new Set(), dir);
-      return result;
+      codeReason = e instanceof CodeError ? e.message : "malformed";
     }
-    let granted = new Set();
-    if (claims.eventId !== sync.event.id) {
-      result.reason = "wrong_event";
-    } else {
-      granted = new Set(claims.sessionIds);
+    if (claims && claims.eventId !== sync.event.id) {
+      codeReason = "wrong_event";
+      claims = null;
     }
-    const session = chooseSession(at, granted, dir);
+    const granted = claims ? new Set(claims.sessionIds) : new Set();
+    const known = !!claims && claims.badgeId <= sync.max_badge_id;
+    const inside = known && dir === "out" ? insideSessions(claims.badgeId) : new Set();
+    const session = R.chooseSession(windows, at, granted, dir, inside);
     result.session = session;
-    if (result.reason === "wrong_event") return result;
-    result.badge = claims;
-    const entry = listed.get(claims.badgeId);
-    if (claims.badgeId > sync.max_badge_id) {
-      result.reason = "unknown_badge";
-      return result;
+    result.badge = known ? claims : null;
+    const entry = claims ? listed.get(claims.badgeId) : undefined;
+    result.reason = R.scanReason(codeReason, claims, entry, known, session, at, dir);
+    if (result.reason === "ok" && sync.event.stale_list_blocks && listIsStale(at)) {
+      result.reason = "stale_list";
     }
-    const last = session ? lastDirection(claims.badgeId, session.id) : null;
-    if (dir === "out") {
+    const last = known && session ? lastDirection(claims.badgeId, session.id) : null;
+    if (result.reason === "exit") {
       result.decision = "admit";
-      result.reason = "exit";
       result.flag = last === "in" ? "" : "not_inside";
-      return result;
-    }
-    if (entry) {
-      const [, version, state] = entry;
-      if (claims.version < version) result.reason = "old_version";
-      else if (claims.version !== version) result.reason = "unknown_badge";
-      else if (state) result.reason = state;
-      else result.reason = sessionReason(session, at, granted);
-    } else if (claims.version !== 1) {
-      result.reason = "unknown_badge";
-    } else {
-      result.reason = sessionReason(session, at, granted);
-    }
-    if (result.reason === "ok") {
+    } else if (result.reason === "ok") {
       result.decision = "admit";
       if (last === "in") result.flag = "already_inside";
     }
@@ -399,7 +462,8 @@
     try {
       for (let round = 0; round < 50 && queued().length; round++) {
         const batch = queued().slice(0, 200);
-        const response = await api("POST", API.upload, { device_id: deviceId, scans: batch }, 20000);
+        const body = { device_id: deviceId, scans: batch.map((item) => strip(item)) };
+        const response = await api("POST", API.upload, body, 20000);
         if (response.ok) {
           const body = await response.json();
           const done = new Set(body.results.map((r) => r.client_scan_id));
@@ -432,6 +496,41 @@
       delete root.dataset.uploading;
       updateStatus();
     }
+  }
+
+  function strip(item) {
+    const copy = Object.assign({}, item);
+    delete copy.local;
+    return copy;
+  }
+
+  // What the page signs for a scan (accreditation/gate.py: scan_mac_text): its fields as sent.
+  function macText(item) {
+    return [
+      item.client_scan_id,
+      item.checkpoint,
+      item.code,
+      item.direction,
+      item.scanned_at,
+      item.decision,
+      item.reason,
+      item.session,
+      item.sync,
+    ]
+      .map((v) => (v === null || v === undefined ? "" : String(v)))
+      .join("\n");
+  }
+
+  async function signScan(item) {
+    if (!scanKey) return item;
+    try {
+      const mac = await crypto.subtle.sign("HMAC", scanKey.key, new TextEncoder().encode(macText(item)));
+      item.agent_key = scanKey.id;
+      item.agent_mac = Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+    } catch (e) {
+      /* unsigned: the uploader's */
+    }
+    return item;
   }
 
   // --- counters ----------------------------------------------------------------------------------
@@ -594,7 +693,14 @@
   async function scan(code, dir) {
     const clientScanId = uuid();
     showPending();
-    if (navigator.onLine) {
+    if (!token) await renewToken();
+    if (signedOutNow) {
+      open("deny");
+      setText("gate-verdict", "!");
+      setText("gate-reason", T.signedOut);
+      return;
+    }
+    if (navigator.onLine && deviceId) {
       try {
         const response = await api("POST", API.scan, {
           code,
@@ -624,10 +730,10 @@
         /* the network failed or timed out: decide here */
       }
     }
-    if (!sync) {
+    if (!sync || signedOutNow) {
       open("deny");
       setText("gate-verdict", "!");
-      setText("gate-reason", T.noList);
+      setText("gate-reason", signedOutNow ? T.signedOut : T.noList);
       return;
     }
     const at = now();
@@ -645,10 +751,11 @@
       decision: decided.decision,
       reason: decided.reason,
       session: decided.session ? decided.session.id : null,
+      sync: sync.sync,
     };
     if (Number.isInteger(agentId) && agentId > 0) {
       item.agent = agentId;
-      if (agentTicket) item.agent_ticket = agentTicket;
+      await signScan(item);
     }
     queue.push(item);
     store.set(KEY.queue, queue);
@@ -756,6 +863,31 @@
 
   cameraButton.addEventListener("click", () => (stream ? stopCamera() : startCamera()));
 
+  // --- signing out ----------------------------------------------------------------------------------
+  // After sign-out the page stops deciding: the list, the history of who is inside and the kept
+  // copies of the gate pages are dropped. The queue of scans to upload stays (they happened),
+  // signed with the key of the agent who made them.
+  let signedOutNow = false;
+
+  function signedOut() {
+    signedOutNow = true;
+    token = "";
+    scanKey = null;
+    forgetList();
+    root.dataset.state = "signed-out";
+    showWarning(T.signedOut);
+    if ("serviceWorker" in navigator && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "forget-pages" });
+    }
+  }
+
+  const signOut = $("gate-sign-out");
+  if (signOut) {
+    signOut.addEventListener("submit", () => {
+      signedOut();
+    });
+  }
+
   // --- reload without network ----------------------------------------------------------------------
   // The service worker (templates/gate/sw.js) keeps the last copy of this page and its assets,
   // so that the agent can reload or reopen it while the venue network is down.
@@ -799,7 +931,7 @@
   window.addEventListener("offline", updateStatus);
 
   const cached = store.get(KEY.sync, null);
-  (cached ? applySync(cached) : Promise.resolve())
+  (cached ? applyEnvelope(cached) : Promise.resolve())
     .catch(() => null)
     .then(refreshSync)
     .then(() => {
@@ -812,4 +944,5 @@
   setInterval(flushQueue, 10000);
   setInterval(refreshCounters, 15000);
   setInterval(refreshSync, 60000);
+  setInterval(showStale, 15000);
 })();

@@ -115,6 +115,11 @@ self.addEventListener("fetch", (event) => {
 self.addEventListener("message", (event) => {
   // The page asks to keep a copy of itself (it was loaded before this worker controlled it).
   const data = event.data || {};
+  if (data.type === "forget-pages") {
+    // The agent signed out: no copy of a gate page may go on deciding without a sign-in.
+    event.waitUntil(caches.delete(PAGES_CACHE));
+    return;
+  }
   if (data.type !== "keep-page") return;
   const url = new URL(data.url, self.location.origin);
   if (!isGatePage(url)) return;

@@ -157,6 +157,11 @@ def test_a_gate_agent_scans_online_then_offline_and_the_scans_are_uploaded_once(
         ("admit", "ok"),
     ]
     assert {q["agent"] for q in queued} == {staff["gate"].pk}  # who scanned
+    # Each signed with the agent's scan key (HMAC-SHA256, hex), and stamped with its list.
+    assert all(re.fullmatch(r"[0-9a-f]{64}", q["agent_mac"]) and q["sync"] for q in queued)
+    # The phone holds no one's name: the list it kept has badge ids and versions only.
+    kept = gate.evaluate("localStorage.getItem('pp-gate-sync-%d')" % hall.pk)
+    assert "Amina" not in kept and "Omar" not in kept and amina.request.family_names not in kept
     assert Scan.objects.count() == 1  # nothing reached the server
 
     # Back online: the queue is uploaded, each scan recorded once.
@@ -175,13 +180,14 @@ def test_a_gate_agent_scans_online_then_offline_and_the_scans_are_uploaded_once(
     # The same upload again (a phone that never heard the answer) records nothing more.
     replay = gate.evaluate(
         """async (scans) => {
-            const token = (await (await fetch("/gate/api/token")).json()).token;
+            const device = JSON.parse(localStorage.getItem("pp-gate-device"));
+            const url = "/gate/api/token?device=" + encodeURIComponent(device.credential);
+            const token = (await (await fetch(url)).json()).token;
             const response = await fetch("/gate/api/offline-scans", {
               method: "POST",
               headers: {"Content-Type": "application/json",
                         "Authorization": "Bearer " + token},
-              body: JSON.stringify({device_id: localStorage.getItem("pp-gate-device").replaceAll('"', ''),
-                                    scans}),
+              body: JSON.stringify({device_id: device.id, scans}),
             });
             return await response.json();
         }""",
