@@ -82,7 +82,9 @@ def seed_ga93(*, keep_published_dates: bool = False, today: dt.date | None = Non
                     "ar": "حفل الافتتاح",
                 },
                 starts_at=_at(day(0), 10, 30, MARRAKECH),
-                ends_at=None,
+                # A realistic end: the ceremony lasts about two hours; the closed plenary's
+                # doors open at 13:30 at the same entrance.
+                ends_at=_at(day(0), 12, 30, MARRAKECH),
                 media_access=Session.MediaAccess.OPEN,
                 colour="#1B7F3B",
             ),
