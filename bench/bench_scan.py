@@ -504,7 +504,9 @@ def count_queries(path: str, token: str, code: str) -> int:
     from config.wsgi import application
 
     def scan(scan_id: str) -> dict:
-        body = json.dumps({"code": code, "device_id": "bench", "client_scan_id": "count-" + scan_id})
+        body = json.dumps(
+            {"code": code, "device_id": "bench", "client_scan_id": "count-" + scan_id}
+        )
         environ = (
             RequestFactory()
             .post(path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")

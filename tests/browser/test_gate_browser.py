@@ -160,7 +160,7 @@ def test_a_gate_agent_scans_online_then_offline_and_the_scans_are_uploaded_once(
     # Each signed with the agent's scan key (HMAC-SHA256, hex), and stamped with its list.
     assert all(re.fullmatch(r"[0-9a-f]{64}", q["agent_mac"]) and q["sync"] for q in queued)
     # The phone holds no one's name: the list it kept has badge ids and versions only.
-    kept = gate.evaluate("localStorage.getItem('pp-gate-sync-%d')" % hall.pk)
+    kept = gate.evaluate(f"localStorage.getItem('pp-gate-sync-{hall.pk}')")
     assert "Amina" not in kept and "Omar" not in kept and amina.request.family_names not in kept
     assert Scan.objects.count() == 1  # nothing reached the server
 

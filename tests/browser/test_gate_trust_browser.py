@@ -35,8 +35,8 @@ def test_after_sign_out_the_kept_gate_page_stops_deciding(
     gate.context.set_offline(True)
     scan(gate, amina.qr_text)
     expect(root).to_have_attribute("data-queue", "1")
-    gate.context.set_offline(False)
     gate.context.route("**/gate/api/offline-scans", lambda route: route.abort())
+    gate.context.set_offline(False)
 
     gate.get_by_role("button", name="Sign out").click()
     expect(gate).to_have_url(re.compile(r"/admin/logout/"))
