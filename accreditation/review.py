@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accreditation import outbox
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Message, RejectionReason, Status, Vetting
-from accreditation.workflow import audit, transition
+from accreditation.workflow import audit, require_allowed, transition
 
 # Further work an approval triggers (badge issuing registers itself here).
 APPROVAL_HOOKS: list[tuple[str, dict]] = []
@@ -55,6 +55,7 @@ def request_approve(
             granted = [s.pk for s in req.sessions_requested.all() if s.pk in open_ids]
         else:
             granted = [s.pk for s in sessions if s.pk in open_ids]
+        require_allowed("approve", req)
         transition(req, to=Status.APPROVED, actor=actor, reason=note, data={"sessions": granted})
         req.sessions_granted.set(granted)
         req.decided_at = timezone.now()
@@ -79,7 +80,7 @@ def request_reject(
         )
         transition(
             req,
-            to=Status.REJECTED,
+            to=require_allowed("reject", req),
             actor=actor,
             reason=reason_text,
             data={"reason_template": reason.pk if reason else None},
@@ -105,7 +106,7 @@ def request_ask_info(*, request: AccreditationRequest, actor, message: str) -> N
         )
     with transaction.atomic():
         req = _locked(request)
-        transition(req, to=Status.INFO_REQUESTED, actor=actor, reason=message)
+        transition(req, to=require_allowed("ask", req), actor=actor, reason=message)
         Message.objects.create(
             request=req, author=Message.Author.STAFF, staff_user=actor, body=message
         )
@@ -127,7 +128,7 @@ def request_revoke(*, request: AccreditationRequest, actor, reason: str) -> None
         )
     with transaction.atomic():
         req = _locked(request)
-        transition(req, to=Status.REVOKED, actor=actor, reason=reason.strip())
+        transition(req, to=require_allowed("revoke", req), actor=actor, reason=reason.strip())
         outbox.enqueue(
             "accreditation.send_request_email",
             request_id=req.pk,
@@ -148,7 +149,7 @@ def request_reopen(*, request: AccreditationRequest, actor, reason: str) -> None
         req = _locked(request)
         transition(
             req,
-            to=Status.IN_REVIEW,
+            to=require_allowed("reopen", req),
             actor=actor,
             reason=reason.strip(),
             action="accreditation.reopened",

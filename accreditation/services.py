@@ -32,7 +32,7 @@ from accreditation.models import (
     Vetting,
 )
 from accreditation.storage import incoming_purge, private_storage, random_name
-from accreditation.workflow import audit, transition
+from accreditation.workflow import audit, require_allowed, transition
 from events.models import Event, Session
 
 log = logging.getLogger(__name__)
@@ -618,7 +618,12 @@ ANSWER_RECHECKS = False
 
 def request_withdraw(*, request: AccreditationRequest, ip_address: str | None = None) -> None:
     with transaction.atomic():
-        transition(request, to=Status.WITHDRAWN, actor_label=request.email, ip_address=ip_address)
+        transition(
+            request,
+            to=require_allowed("withdraw", request),
+            actor_label=request.email,
+            ip_address=ip_address,
+        )
 
 
 def late_admission_create(

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from accreditation import services, uploads
 from accreditation.errors import ServiceError
 from accreditation.forms import FILE_SLOTS, AnswerForm, ApplicationForm, ResendLinkForm
-from accreditation.models import AccreditationRequest, Message, Status
+from accreditation.models import AccreditationRequest, Message
 from accreditation.ratelimit import client_ip, submission_allowed
+from accreditation.workflow import action_allowed
 from events.models import Event
 
 
@@ -217,8 +218,7 @@ def _status(request, reference: str, token: str):
             "answer_form": answer_form,
             "pending": services.pending_uploads(draft_key),
             "staff_messages": req.messages.all(),
-            "can_withdraw": req.status
-            not in {Status.WITHDRAWN, Status.REJECTED, Status.REVOKED, Status.COLLECTED},
+            "can_withdraw": action_allowed("withdraw", req.status),
             "Message": Message,
             "apply_url": reverse("accreditation:apply", kwargs={"slug": req.event.slug}),
         },

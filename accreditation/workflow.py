@@ -41,9 +41,56 @@ ACTIONS: dict[str, str] = {
 # Statuses after which nothing but reopening happens.
 FINAL = frozenset({S.REJECTED, S.WITHDRAWN, S.REVOKED})
 
+# What people do to a request: the status it leads to, and the statuses it may be done from.
+# The services enforce it (require_allowed); the admin's buttons and the status page's
+# "withdraw" read it (action_allowed), so a hidden button and a refused POST cannot drift apart.
+# Each "from" status allows the transition to the target (tests/accreditation/test_workflow.py).
+ACTIONS_ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
+    "approve": (S.APPROVED, frozenset({S.IN_REVIEW})),
+    "reject": (S.REJECTED, frozenset({S.IN_REVIEW, S.INFO_REQUESTED})),
+    "ask": (S.INFO_REQUESTED, frozenset({S.SUBMITTED, S.CHECKING, S.IN_REVIEW})),
+    "recheck": (S.CHECKING, frozenset({S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED})),
+    "revoke": (S.REVOKED, frozenset({S.APPROVED, S.BADGE_ISSUED, S.PRINTED, S.COLLECTED})),
+    # Only a decision that ended a request is reopened: reopening a request whose checks are
+    # running, or that waits for the journalist, would lose what is in flight.
+    "reopen": (S.IN_REVIEW, frozenset({S.REJECTED, S.REVOKED})),
+    "withdraw": (
+        S.WITHDRAWN,
+        frozenset(
+            {
+                S.SUBMITTED,
+                S.CHECKING,
+                S.IN_REVIEW,
+                S.INFO_REQUESTED,
+                S.APPROVED,
+                S.BADGE_ISSUED,
+                S.PRINTED,
+            }
+        ),
+    ),
+}
+
 
 def can_transition(current: str, to: str) -> bool:
     return to in TRANSITIONS.get(current, frozenset())
+
+
+def action_allowed(action: str, status: str) -> bool:
+    """Whether ``action`` (a key of ACTIONS_ALLOWED) may be done to a request in ``status``."""
+    return status in ACTIONS_ALLOWED[action][1]
+
+
+def require_allowed(action: str, request: AccreditationRequest) -> str:
+    """The target status of ``action``; TransitionError ``not_allowed`` when the request's
+    status does not allow it."""
+    target, allowed_from = ACTIONS_ALLOWED[action]
+    if request.status not in allowed_from:
+        raise TransitionError(
+            "not_allowed",
+            _("A request that is “%(current)s” cannot become “%(target)s”.")
+            % {"current": Status(request.status).label, "target": Status(target).label},
+        )
+    return target
 
 
 def audit(
