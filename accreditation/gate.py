@@ -773,7 +773,7 @@ def _run(name: str, params: list, *, prepare: bool = False) -> list[tuple]:
     settings.PRESSPASS_GATE_PREPARED_STATEMENTS is False (a transaction-pooling proxy such as
     PgBouncer in transaction mode cannot keep them)."""
     sql = _hot_sql(connection.vendor)[name]
-    prepare = prepare and getattr(settings, "PRESSPASS_GATE_PREPARED_STATEMENTS", True)
+    prepare = prepare and settings.PRESSPASS_GATE_PREPARED_STATEMENTS
     cursor = _cursor()
     if not prepare or connection.vendor != "postgresql":
         cursor.execute(sql, params)

@@ -104,7 +104,7 @@ def api_view(method: str):
 
 
 def token_max_age() -> int:
-    return int(getattr(settings, "PRESSPASS_GATE_TOKEN_HOURS", 16)) * 3600
+    return settings.PRESSPASS_GATE_TOKEN_HOURS * 3600
 
 
 def issue_token(user, device_id: str) -> str:

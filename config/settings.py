@@ -64,12 +64,7 @@ SECRET_KEY = _secret_key()
 def _badge_keys() -> tuple[str, int, dict[int, str]]:
     """Ed25519 badge signing key (base64 raw or PEM), its id, and every public key a gate may meet
     (BADGE_PUBLIC_KEYS="1:base64,2:base64" keeps old keys valid after a rotation)."""
-    from accreditation.badges.signing import (
-        generate_keypair,
-        load_private_key,
-        private_key_b64,
-        public_key_b64,
-    )
+    from config.keys import generate_keypair, load_private_key, private_key_b64, public_key_b64
 
     key = env_str("BADGE_SIGNING_KEY")
     key_id = env_int("BADGE_SIGNING_KEY_ID", 1)
@@ -305,6 +300,13 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 PRESSPASS_SUBMISSIONS_PER_HOUR = env_int("PRESSPASS_SUBMISSIONS_PER_HOUR", 60)
 # Number of proxies in front of the application whose X-Forwarded-For entries are trusted.
 PRESSPASS_TRUSTED_PROXIES = env_int("PRESSPASS_TRUSTED_PROXIES", 0)
+
+# --- Gates ----------------------------------------------------------------------------------
+# How long a gate token is valid (hours): a shift, with margin.
+PRESSPASS_GATE_TOKEN_HOURS = env_int("PRESSPASS_GATE_TOKEN_HOURS", 16)
+# The scan's two statements are prepared once per PostgreSQL connection; a pooler in
+# transaction mode (PgBouncer) cannot keep prepared statements: set 0 behind one.
+PRESSPASS_GATE_PREPARED_STATEMENTS = env_bool("PRESSPASS_GATE_PREPARED_STATEMENTS", True)
 
 # --- E-mail --------------------------------------------------------------------------------
 # The demo prints e-mails; production sends them over SMTP unless told otherwise.

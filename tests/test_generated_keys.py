@@ -45,3 +45,24 @@ def test_processes_started_together_on_a_fresh_checkout_share_their_keys(tmp_pat
     assert all(p.returncode == 0 for p in processes)
     assert len(seen) == 1, seen
     assert (tmp_path / "var" / "badge_signing_key").stat().st_mode & 0o077 == 0
+
+
+def test_settings_import_no_application_code_and_read_the_gate_settings_from_the_environment():
+    """A fresh interpreter loads the settings alone: no module of the apps comes with them, and
+    the gate's settings come from the environment, typed (docs/deploy.md tells PgBouncer users
+    to switch prepared statements off)."""
+    script = (
+        "import sys, django.conf as c; from config import settings as s;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('accreditation', 'events')));"
+        "print(s.PRESSPASS_GATE_PREPARED_STATEMENTS, s.PRESSPASS_GATE_TOKEN_HOURS)"
+    )
+    env = {
+        **os.environ,
+        "PRESSPASS_GATE_PREPARED_STATEMENTS": "0",
+        "PRESSPASS_GATE_TOKEN_HOURS": "9",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[0] == "[]"
+    assert out[1] == "False 9"
