@@ -3,8 +3,8 @@
 
 - PostgreSQL on 127.0.0.1:5432 (or $TEST_DATABASE_URL) when it answers, SQLite otherwise;
 - Redis on 127.0.0.1:6379 (or $TEST_REDIS_URL) for the integration tests when it answers;
-- Debian's chromium for the browser tests: installed with apt-get when we are root and it is
-  missing; otherwise those tests skip and say why.
+- Debian's chromium for the browser tests when it is installed (`apt-get install chromium
+  fonts-noto-core`); otherwise those tests skip and the runner says why. It installs nothing.
 With PRESSPASS_REQUIRE_SERVICES=1 (set by .ci/run) a missing service is an error, not a fallback.
 """
 
@@ -57,24 +57,7 @@ def redis_url() -> str | None:
 
 
 def chromium() -> str | None:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found or os.environ.get("PRESSPASS_NO_BROWSER_INSTALL"):
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print(
-            "  chromium is missing: installing Debian's chromium and fonts-noto-core (apt-get)…",
-            flush=True,
-        )
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(
-            ["apt-get", "update", "-qq"], env=env, check=False, stdout=subprocess.DEVNULL
-        )
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-core"],
-            env=env,
-            check=False,
-            stdout=subprocess.DEVNULL,
-        )
+    """Debian's chromium, if installed. The runner installs nothing: README.md says how."""
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -108,7 +91,8 @@ def main(argv: list[str]) -> int:
     else:
         env.pop("PRESSPASS_CHROMIUM", None)
         print(
-            "  browser:  none (browser tests skip: install Debian's chromium and fonts-noto-core)"
+            "  browser:  none — the browser tests will SKIP. Install Debian's chromium and"
+            " fonts-noto-core (sudo apt-get install chromium fonts-noto-core) to run them."
         )
     if require and not (db and rd and browser):
         print(
