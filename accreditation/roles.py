@@ -78,3 +78,8 @@ def migrate_roles(apps, schema_editor) -> None:
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
     sync_roles(apps)
+
+
+def may_scan(user) -> bool:
+    """Whether a user may use the gates (scan badges): active, with ``scan_badge``."""
+    return user.is_active and user.has_perm("accreditation.scan_badge")

@@ -160,7 +160,7 @@ def main() -> None:
 
     from django.db.models import Count, Q
 
-    from accreditation.gate_api import issue_token
+    from accreditation.gate.api import issue_token
     from accreditation.models import Scan
 
     empty_scan_log()

@@ -60,6 +60,6 @@ urlpatterns = [
     # The same for a POST with a body like a scan's (no CSRF token: like the gate's API).
     path("bench/trivial-post", csrf_exempt(trivial)),
     path("bench/lean-probe/<int:checkpoint_id>/<int:agent_id>", lean_probe),
-    path("gate/", include("accreditation.gate_urls")),
+    path("gate/", include("accreditation.gate.urls")),
     path("", include("config.urls")),
 ]

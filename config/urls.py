@@ -10,6 +10,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("desk/", include("accreditation.desk_urls")),
-    path("gate/", include("accreditation.gate_urls")),
+    path("gate/", include("accreditation.gate.urls")),
     path("", include("accreditation.urls")),
 ]

@@ -29,8 +29,8 @@ from accreditation.badges.signing import (
     load_private_key,
     sign_claims,
 )
-from accreditation.gate_api import issue_token, read_token
-from accreditation.gate_openapi import schema as openapi_schema
+from accreditation.gate.api import issue_token, read_token
+from accreditation.gate.openapi import schema as openapi_schema
 from accreditation.models import AuditEntry, Badge, Scan
 from events.models import Checkpoint, Session
 from tests.factories import make_event, make_request, make_user

@@ -16,7 +16,7 @@ import time_machine
 from django.db import connection
 from django.test import RequestFactory
 
-from accreditation.gate_api import issue_token
+from accreditation.gate.api import issue_token
 from accreditation.models import Scan
 from config.wsgi import application
 from tests.accreditation import test_gate

@@ -13,6 +13,8 @@ import time_machine
 from django.db import connection
 
 from accreditation import gate
+from accreditation.gate import decide as gate_decide
+from accreditation.gate import offline as gate_offline
 from accreditation.models import Scan
 from events.models import Checkpoint
 from tests.accreditation import test_gate
@@ -27,6 +29,13 @@ badge = test_gate.badge
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def patch_gate(monkeypatch, function_name: str, replacement) -> None:
+    """Put ``replacement`` wherever the gate's modules call ``function_name``."""
+    for module in (gate, gate_decide, gate_offline):
+        if hasattr(module, function_name):
+            monkeypatch.setattr(module, function_name, replacement)
+
+
 def delete_before(monkeypatch, function_name: str, delete) -> None:
     """Run ``delete`` (another request's deletion) the first time gate.<function_name> runs."""
     real = getattr(gate, function_name)
@@ -37,7 +46,7 @@ def delete_before(monkeypatch, function_name: str, delete) -> None:
             pending.pop()()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(gate, function_name, interleaved)
+    patch_gate(monkeypatch, function_name, interleaved)
 
 
 @pytest.mark.parametrize(
@@ -137,7 +146,7 @@ def test_an_upload_holds_the_agents_it_credits_so_a_deletion_waits_for_it(
                 seen.append("locked")
         return real(**kwargs)
 
-    monkeypatch.setattr(gate, "record_scan", another_session_tries_to_delete_karim)
+    patch_gate(monkeypatch, "record_scan", another_session_tries_to_delete_karim)
     with time_machine.travel(DURING_OPENING + test_gate.dt.timedelta(hours=1), tick=False):
         answer = test_gate.upload(client, salma, "shared-phone", [his])
     assert answer.status_code == 200, answer.content

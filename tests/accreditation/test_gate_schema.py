@@ -18,8 +18,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from accreditation.gate_api import issue_token
-from accreditation.gate_openapi import schema as openapi_schema
+from accreditation.gate.api import issue_token
+from accreditation.gate.openapi import schema as openapi_schema
 from config.wsgi import application
 from tests.accreditation import test_gate
 

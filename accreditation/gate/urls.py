@@ -3,7 +3,8 @@
 
 from django.urls import path, re_path
 
-from accreditation import gate_api, gate_views
+from accreditation.gate import api as gate_api
+from accreditation.gate import views as gate_views
 
 app_name = "gate"
 urlpatterns = [

@@ -17,12 +17,10 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accreditation import gate, gate_api
+from accreditation import gate
+from accreditation.gate import api as gate_api
+from accreditation.roles import may_scan
 from events.models import Checkpoint, Event, Session
-
-
-def may_scan(user) -> bool:
-    return user.is_active and user.has_perm("accreditation.scan_badge")
 
 
 def gate_agent_required(view):

@@ -1,5 +1,5 @@
 """The gate's JSON API: scan, revocation list (with keys and session windows), counters,
-offline upload, the scanned holder's photo. Documented in accreditation/gate_openapi.py.
+offline upload, the scanned holder's photo. Documented in accreditation/gate/openapi.py.
 
 Authentication is a bearer token that the gate page receives when a gate agent opens it (or
 from ``GET /gate/api/token`` with a signed-in session): a signed, expiring pair of the agent's
@@ -35,6 +35,7 @@ from django_countries import countries
 from accreditation import gate
 from accreditation.errors import ServiceError
 from accreditation.ratelimit import client_ip
+from accreditation.roles import may_scan
 from accreditation.storage import private_storage
 from events.models import Checkpoint, Session
 
@@ -349,8 +350,6 @@ def messages_payload() -> dict:
 @api_view("GET")
 def token(request):
     """A gate token for the signed-in agent (session cookie), e.g. when the page's expired."""
-    from accreditation.gate_views import may_scan
-
     user = request.user
     if not user.is_authenticated or (settings.PRESSPASS_REQUIRE_2FA and not user.is_verified()):
         raise ApiError(401, "not_authenticated", _("Sign in first."))
@@ -627,7 +626,7 @@ def photo(request, ticket: str):
 
 @api_view("GET")
 def openapi(request):
-    from accreditation.gate_openapi import schema
+    from accreditation.gate.openapi import schema
 
     response = JsonResponse(schema(), json_dumps_params={"ensure_ascii": False, "indent": 1})
     response["Cache-Control"] = "public, max-age=300"
