@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import mimetypes
-import re
 from functools import lru_cache, wraps
 
 from django.conf import settings
@@ -27,13 +26,14 @@ from django.http import FileResponse, JsonResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django_countries import countries
 
 from accreditation import gate
 from accreditation.errors import ServiceError
+from accreditation.gate import openapi as api_description
 from accreditation.ratelimit import client_ip
 from accreditation.roles import may_scan
 from accreditation.storage import private_storage
@@ -41,18 +41,12 @@ from events.models import Checkpoint, Session
 
 SCAN_MAX_BYTES = 8 * 1024
 UPLOAD_MAX_BYTES = 2 * 1024 * 1024
-UPLOAD_MAX_SCANS = 500
-CODE_MAX_LENGTH = 4096
-TICKET_MAX_LENGTH = 200  # an agent ticket: a few numbers and a signature (gate.stamp)
-_IDENT = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
-# An OpenAPI date-time (RFC 3339: what JavaScript's toISOString() writes), nothing looser: the
-# other forms Python's fromisoformat() reads (week dates, no separators, a trailing NUL…) are
-# not dates a gate page sends.
-_RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
-)
+# The shapes of request bodies are in openapi.json (lengths, patterns, enums), checked by its
+# validator; what JSON Schema cannot say is checked here: a scan's time is not before 2000 and
+# not in the future (with CLOCK_SKEW for the phone's clock).
 _EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 CLOCK_SKEW = dt.timedelta(minutes=10)
+PROOF_MAX_LENGTH = 200  # a scan key's id or a MAC: a few fields and a signature
 
 
 class ApiError(Exception):
@@ -190,73 +184,31 @@ def _invalid(field: str, message: str, **extra) -> ApiError:
     return ApiError(400, "invalid", message, field=field, **extra)
 
 
-def _string(data: dict, name: str, *, max_length: int, where: str = "", **extra) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not 0 < len(value) <= max_length:
-        raise _invalid(
-            where + name,
-            ngettext(
-                "%(field)s must be a text of 1 to %(max)s character.",
-                "%(field)s must be a text of 1 to %(max)s characters.",
-                max_length,
-            )
-            % {"field": name, "max": max_length},
-            **extra,
-        )
-    return value
+def _valid(component: str, data: dict) -> dict:
+    """``data`` if it is what openapi.json describes as ``component``; else a 400 naming the
+    first field that is not (and, in an upload, the scan's index)."""
+    error = api_description.first_error(component, data)
+    if error is None:
+        return data
+    extra = {"index": error.index} if error.index is not None else {}
+    raise _invalid(error.field, error.message, **extra)
 
 
-def _ident(data: dict, name: str, *, where: str = "", **extra) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not _IDENT.fullmatch(value):
-        raise _invalid(
-            where + name,
-            _("%(field)s must be 1 to 64 letters, digits or . _ : -") % {"field": name},
-            **extra,
-        )
-    return value
+def _id(value) -> int | None:
+    """An id the schema accepted (an integer, perhaps written 1.0), or None."""
+    return None if value is None else int(value)
 
 
-def _choice(data: dict, name: str, choices, *, default=None, where: str = "", **extra):
-    value = data.get(name, default)
-    if not isinstance(value, str) or value not in choices:
-        raise _invalid(
-            where + name,
-            _("%(field)s must be one of: %(choices)s.")
-            % {"field": name, "choices": ", ".join(choices)},
-            **extra,
-        )
-    return value
-
-
-def _id(value, name: str, *, nullable: bool = False, where: str = "", **extra) -> int | None:
-    if value is None and nullable:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # 1.0 is an integer in JSON (and in JSON Schema)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= gate.MAX_DB_ID:
-        raise _invalid(
-            where + name, _("%(field)s must be a positive integer.") % {"field": name}, **extra
-        )
-    return value
-
-
-def _when(value, name: str, *, where: str = "", **extra) -> dt.datetime:
-    message = _("%(field)s must be an ISO 8601 date and time with its offset, not in the future.")
-    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
-        raise _invalid(where + name, message % {"field": name}, **extra)
+def _when(value: str, field: str, index: int) -> dt.datetime:
+    """A scan's time the schema accepted (RFC 3339 with its offset), within what can be."""
     try:
-        when = dt.datetime.fromisoformat(value.upper())
-    except ValueError:
-        raise _invalid(where + name, message % {"field": name}, **extra) from None
-    if when.tzinfo is None or when.utcoffset() is None:
-        raise _invalid(where + name, message % {"field": name}, **extra)
-    try:
-        when = when.astimezone(dt.UTC)
-    except (OverflowError, ValueError):
-        raise _invalid(where + name, message % {"field": name}, **extra) from None
-    if not _EARLIEST <= when <= timezone.now() + CLOCK_SKEW:
-        raise _invalid(where + name, message % {"field": name}, **extra)
+        when = dt.datetime.fromisoformat(value.upper()).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        when = None
+    if when is None or not _EARLIEST <= when <= timezone.now() + CLOCK_SKEW:
+        raise _invalid(
+            field, api_description.date_time_message() % {"field": "scanned_at"}, index=index
+        )
     return when
 
 
@@ -386,11 +338,10 @@ def agent_name(user) -> str:
 @api_view("POST")
 def scan(request, checkpoint_id: int):
     agent_id, fingerprint, token_device = _token_agent(request)
-    data = _body(request, SCAN_MAX_BYTES)
-    code = _string(data, "code", max_length=CODE_MAX_LENGTH)
-    direction = _choice(data, "direction", (gate.ENTRY, gate.EXIT), default=gate.ENTRY)
-    device_id = _ident(data, "device_id")
-    client_scan_id = _ident(data, "client_scan_id")
+    data = _valid("ScanRequest", _body(request, SCAN_MAX_BYTES))
+    code = data["code"]
+    direction = data.get("direction", gate.ENTRY)
+    device_id, client_scan_id = data["device_id"], data["client_scan_id"]
     _same_device(device_id, token_device)
     digest = gate.code_digest(code)
     for attempt in (1, 2):
@@ -507,40 +458,20 @@ def counters(request, checkpoint_id: int):
 @api_view("POST")
 def offline_scans(request):
     agent_id, token_device = _agent_and_device(request)
-    data = _body(request, UPLOAD_MAX_BYTES)
-    device_id = _ident(data, "device_id")
+    data = _valid("OfflineUpload", _body(request, UPLOAD_MAX_BYTES))
+    device_id = data["device_id"]
     _same_device(device_id, token_device)
-    items = data.get("scans")
-    if not isinstance(items, list) or not 0 < len(items) <= UPLOAD_MAX_SCANS:
-        raise _invalid(
-            "scans",
-            ngettext(
-                "scans must be a list of 1 to %(max)s scan.",
-                "scans must be a list of 1 to %(max)s scans.",
-                UPLOAD_MAX_SCANS,
-            )
-            % {"max": UPLOAD_MAX_SCANS},
-        )
     scans = []
     seen = set()
-    for index, item in enumerate(items):
-        where = f"scans[{index}]."
-        if not isinstance(item, dict):
-            raise _invalid(f"scans[{index}]", _("Each scan must be an object."), index=index)
-        client_scan_id = _ident(item, "client_scan_id", where=where, index=index)
+    for index, item in enumerate(data["scans"]):
+        client_scan_id = item["client_scan_id"]
         if client_scan_id in seen:
-            raise _invalid(where + "client_scan_id", _("A scan id appears twice."), index=index)
+            raise _invalid(
+                f"scans[{index}].client_scan_id", _("A scan id appears twice."), index=index
+            )
         seen.add(client_scan_id)
-        checkpoint_id = _id(item.get("checkpoint"), "checkpoint", where=where, index=index)
-        code = _string(item, "code", max_length=CODE_MAX_LENGTH, where=where, index=index)
-        direction = _choice(
-            item, "direction", (gate.ENTRY, gate.EXIT), default=gate.ENTRY, where=where, index=index
-        )
-        scanned_at = _when(item.get("scanned_at"), "scanned_at", where=where, index=index)
-        decision = _choice(item, "decision", (gate.ADMIT, gate.DENY), where=where, index=index)
-        reason = _choice(item, "reason", tuple(gate.REASONS), where=where, index=index)
-        session_id = _id(item.get("session"), "session", nullable=True, where=where, index=index)
-        sync = _string(item, "sync", max_length=TICKET_MAX_LENGTH, where=where, index=index)
+        checkpoint_id, session_id = _id(item["checkpoint"]), _id(item.get("session"))
+        direction = item.get("direction", gate.ENTRY)
         # An unusable proof of the agent is no proof (the scan is the uploader's), never a
         # refusal: a scan is never lost for its agent.
         key, mac = item.get("agent_key"), item.get("agent_mac")
@@ -548,27 +479,27 @@ def offline_scans(request):
             gate.OfflineScan(
                 client_scan_id=client_scan_id,
                 checkpoint_id=checkpoint_id,
-                code=code,
+                code=item["code"],
                 direction=direction,
-                scanned_at=scanned_at,
-                decision=decision,
-                reason=reason,
+                scanned_at=_when(item["scanned_at"], f"scans[{index}].scanned_at", index),
+                decision=item["decision"],
+                reason=item["reason"],
                 session_id=session_id,
-                sync=sync,
-                agent_id=_id(item.get("agent"), "agent", nullable=True, where=where, index=index),
-                agent_key=key if isinstance(key, str) and len(key) <= TICKET_MAX_LENGTH else None,
-                agent_mac=mac if isinstance(mac, str) and len(mac) <= TICKET_MAX_LENGTH else None,
+                sync=item["sync"],
+                agent_id=_id(item.get("agent")),
+                agent_key=key if isinstance(key, str) and len(key) <= PROOF_MAX_LENGTH else None,
+                agent_mac=mac if isinstance(mac, str) and len(mac) <= PROOF_MAX_LENGTH else None,
                 # The fields as sent, in the order the page signs them (gate.js: macText).
                 mac_text=gate.scan_mac_text(
                     client_scan_id,
                     checkpoint_id,
-                    code,
+                    item["code"],
                     direction,
-                    item.get("scanned_at"),
-                    decision,
-                    reason,
+                    item["scanned_at"],
+                    item["decision"],
+                    item["reason"],
                     session_id,
-                    sync,
+                    item["sync"],
                 ),
             )
         )
@@ -626,9 +557,9 @@ def photo(request, ticket: str):
 
 @api_view("GET")
 def openapi(request):
-    from accreditation.gate.openapi import schema
-
-    response = JsonResponse(schema(), json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response = JsonResponse(
+        api_description.schema(), json_dumps_params={"ensure_ascii": False, "indent": 1}
+    )
     response["Cache-Control"] = "public, max-age=300"
     return response
 
