@@ -17,14 +17,11 @@ from django.urls import reverse
 
 from accreditation import badging, gate, review
 from accreditation.models import AuditEntry, Scan
-from tests.accreditation import test_gate as g
 from tests.factories import make_user
+from tests.gate import helpers as g
 
 pytestmark = pytest.mark.django_db
 
-event = g.event
-main_hall = g.main_hall
-badge = g.badge
 UPLOAD_AT = g.local(2025, 11, 24, 16, 0)
 DURING_PLENARY = g.local(2025, 11, 24, 15, 0)
 

@@ -17,14 +17,10 @@ from accreditation.gate import decide as gate_decide
 from accreditation.gate import offline as gate_offline
 from accreditation.models import Scan
 from events.models import Checkpoint
-from tests.accreditation import test_gate
 from tests.factories import make_user
+from tests.gate import helpers as test_gate
 
 DURING_OPENING = test_gate.DURING_OPENING
-# The fixtures of the gate's tests: an event in Marrakech, its main hall, Amina's badge.
-event = test_gate.event
-main_hall = test_gate.main_hall
-badge = test_gate.badge
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,13 +19,9 @@ from django.test import RequestFactory
 from accreditation.gate.api import issue_token
 from accreditation.models import Scan
 from config.wsgi import application
-from tests.accreditation import test_gate
+from tests.gate import helpers as test_gate
 
 DURING_OPENING = test_gate.DURING_OPENING
-# The fixtures of the gate's tests: an event in Marrakech, its main hall, Amina's badge.
-event = test_gate.event
-main_hall = test_gate.main_hall
-badge = test_gate.badge
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

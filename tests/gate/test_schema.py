@@ -21,13 +21,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from accreditation.gate.api import issue_token
 from accreditation.gate.openapi import schema as openapi_schema
 from config.wsgi import application
-from tests.accreditation import test_gate
+from tests.gate import helpers as test_gate
 
 DURING_OPENING = test_gate.DURING_OPENING
-# The fixtures of the gate's tests: an event in Marrakech, its main hall, Amina's badge.
-event = test_gate.event
-main_hall = test_gate.main_hall
-badge = test_gate.badge
 
 schema = schemathesis.openapi.from_dict(openapi_schema())
 schema.app = application
