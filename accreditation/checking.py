@@ -37,7 +37,7 @@ from accreditation.workflow import transition
 
 log = logging.getLogger(__name__)
 
-TASK = "accreditation.run_checks"
+TASK = services.RUN_CHECKS
 SYSTEM = "presspass-checks"
 # Results that mean the journalist must send another file before staff can use the request.
 ASK_JOURNALIST = {
@@ -52,8 +52,6 @@ ASK_JOURNALIST = {
     "file.type",
 }
 
-services.SUBMISSION_HOOKS.append((TASK, {}))
-services.ANSWER_RECHECKS = True
 
 
 def _derived_name(document: Document, variant: str) -> str:

@@ -35,6 +35,10 @@ from accreditation.storage import incoming_purge, private_storage, random_name
 from accreditation.workflow import audit, require_allowed, transition
 from events.models import Event, Session
 
+# The document checks of a new request, or of the documents that answer a question
+# (accreditation/checking.py; queued through the outbox, run by accreditation/tasks.py).
+RUN_CHECKS = "accreditation.run_checks"
+
 log = logging.getLogger(__name__)
 
 # A short reference people can read out on the phone: no 0/O, 1/I/L, 5/S, 8/B, 2/Z.
@@ -446,8 +450,7 @@ def request_submit(
             )
             outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="submitted")
             outbox.enqueue("accreditation.send_contact_notice", request_id=req.pk)
-            for name, kwargs in SUBMISSION_HOOKS:
-                outbox.enqueue(name, request_id=req.pk, **kwargs)
+            outbox.enqueue(RUN_CHECKS, request_id=req.pk)
     except Exception:
         if stored:
             _keep_after_failure(draft_key, lambda: stored)
@@ -530,10 +533,6 @@ def _attach_pending(
         PendingUpload.objects.filter(pk__in=recorded).delete()
 
 
-# Further work a new request triggers (the document checks register themselves here).
-SUBMISSION_HOOKS: list[tuple[str, dict]] = []
-
-
 def _clean_value(value):
     if isinstance(value, str):
         return value.strip()
@@ -596,7 +595,8 @@ def request_answer(
         _attach_pending(locked, pending, now=now)
         # New documents are checked; so is a request whose checks never finished (staff asked
         # their question while the checks were still queued, which stopped them).
-        recheck = ANSWER_RECHECKS and (pending or not locked.check_outcome)
+        # Replacement documents go through the automated checks again.
+        recheck = bool(pending) or not locked.check_outcome
         to = Status.CHECKING if recheck else Status.IN_REVIEW
         transition(
             locked,
@@ -607,13 +607,8 @@ def request_answer(
             ip_address=ip_address,
         )
         if to == Status.CHECKING:
-            for name, kwargs in SUBMISSION_HOOKS:
-                outbox.enqueue(name, request_id=locked.pk, **kwargs)
+            outbox.enqueue(RUN_CHECKS, request_id=locked.pk)
     request.status = locked.status
-
-
-# Replacement documents go through the automated checks again once those exist.
-ANSWER_RECHECKS = False
 
 
 def request_withdraw(*, request: AccreditationRequest, ip_address: str | None = None) -> None:
