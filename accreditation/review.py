@@ -49,7 +49,7 @@ def request_approve(
                 ),
             )
         open_ids = set(
-            req.event.sessions.exclude(media_access="closed").values_list("pk", flat=True)
+            req.event.sessions.open_to_media().values_list("pk", flat=True)
         )
         if sessions is None:
             granted = [s.pk for s in req.sessions_requested.all() if s.pk in open_ids]

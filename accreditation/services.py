@@ -364,12 +364,12 @@ def application_errors(
 
 
 def media_sessions(event: Event):
-    return event.sessions.exclude(media_access=Session.MediaAccess.CLOSED)
+    return event.sessions.open_to_media()
 
 
 def _open_to_media(session: Session, event: Event) -> bool:
     """media_sessions() for one loaded session."""
-    return session.event_id == event.pk and session.media_access != Session.MediaAccess.CLOSED
+    return session.event_id == event.pk and session.open_to_media
 
 
 # --- Submission -------------------------------------------------------------------------------

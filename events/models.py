@@ -159,6 +159,19 @@ class Event(models.Model):
         return dt.datetime.combine(self.ends_on, dt.time.max, tzinfo=self.tz)
 
 
+def media_may_enter(media_access: str) -> bool:
+    """The one rule of what "open to media" means: every access but "closed" (a session "on
+    request" admits the media badges granted it). The gate's windows, the session model and
+    its query sets all ask this."""
+    return media_access != Session.MediaAccess.CLOSED
+
+
+class SessionQuerySet(models.QuerySet):
+    def open_to_media(self):
+        """The sessions media may be granted (see media_may_enter)."""
+        return self.exclude(media_access=Session.MediaAccess.CLOSED)
+
+
 class Session(models.Model):
     class Kind(models.TextChoices):
         OPENING = "opening", _("Opening ceremony")
@@ -194,6 +207,8 @@ class Session(models.Model):
     media_access = models.CharField(_("media access"), max_length=16, choices=MediaAccess.choices)
     colour = models.CharField(_("badge label colour"), max_length=7, default="#1B7F3B")
 
+    objects = SessionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
@@ -220,7 +235,7 @@ class Session(models.Model):
 
     @property
     def open_to_media(self) -> bool:
-        return self.media_access != self.MediaAccess.CLOSED
+        return media_may_enter(self.media_access)
 
     @property
     def announced(self) -> bool:

@@ -36,7 +36,7 @@ from accreditation.badges.signing import (
     BadgeClaims,
 )
 from accreditation.models import Scan, Status
-from events.models import Session
+from events.models import Session, media_may_enter
 
 ADMIT = Scan.Decision.ADMIT.value
 
@@ -126,7 +126,7 @@ class SessionWindow:
 
     @property
     def open_to_media(self) -> bool:
-        return self.media_access != CLOSED
+        return media_may_enter(self.media_access)
 
     def display_title(self, language: str | None = None) -> str:
         language = (language or get_language() or "en")[:2]
