@@ -29,11 +29,11 @@ from accreditation import outbox, services
 from accreditation.checks import faces, hashing, identity, images, pdfs
 from accreditation.checks.results import CheckResult as Result
 from accreditation.checks.results import Outcome, worst
-from accreditation.errors import ServiceError
 from accreditation.filetypes import JPEG, PDF, PNG, sniff
 from accreditation.models import AccreditationRequest, CheckResult, Document, Message, Status
+from accreditation.roles import require_permission
 from accreditation.storage import private_storage
-from accreditation.workflow import transition
+from accreditation.workflow import require_allowed, transition
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ ASK_JOURNALIST = {
     faces.READABLE,
     "file.type",
 }
-
 
 
 def _derived_name(document: Document, variant: str) -> str:
@@ -230,7 +229,7 @@ def checks_run(*, request_id: int) -> str | None:
         return None  # already done by an earlier run, or withdrawn meanwhile
     AccreditationRequest.objects.filter(pk=req.pk).update(checks_started_at=timezone.now())
 
-    staff_language = req.event.languages[0] if req.event.languages else settings.LANGUAGE_CODE
+    staff_language = req.event.staff_language
     documents = list(
         Document.objects.filter(request=req, superseded_at__isnull=True).order_by("kind")
     )
@@ -320,11 +319,12 @@ def checks_run(*, request_id: int) -> str | None:
 
 
 def checks_rerun(*, request: AccreditationRequest, actor) -> None:
-    if not actor.has_perm("accreditation.review_request"):
-        raise ServiceError("forbidden", _("Your role does not allow this action."))
+    require_permission(actor, "accreditation.review_request")
     with transaction.atomic():
         locked = AccreditationRequest.objects.select_for_update().get(pk=request.pk)
-        transition(locked, to=Status.CHECKING, actor=actor, action="checks.rerun")
+        transition(
+            locked, to=require_allowed("recheck", locked), actor=actor, action="checks.rerun"
+        )
         outbox.enqueue(TASK, request_id=locked.pk)
     request.status = locked.status
 

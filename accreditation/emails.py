@@ -47,7 +47,7 @@ def send_contact_notice(req: AccreditationRequest) -> None:
         context,
         to=event.contact_email,
         reply_to=req.email,
-        language=event.languages[0],
+        language=event.staff_language,
         tz=event.tz,
     )
 

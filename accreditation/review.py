@@ -14,16 +14,12 @@ from django.utils.translation import gettext as _
 from accreditation import outbox
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Message, RejectionReason, Status, Vetting
+from accreditation.roles import require_permission
 from accreditation.workflow import audit, require_allowed, transition
 
 # Further work an approval triggers (badge issuing registers itself here).
 APPROVAL_HOOKS: list[tuple[str, dict]] = []
 REVOCATION_HOOKS: list[tuple[str, dict]] = []
-
-
-def _require(actor, permission: str) -> None:
-    if not actor.has_perm(permission):
-        raise ServiceError("forbidden", _("Your role does not allow this action."))
 
 
 def _locked(request: AccreditationRequest) -> AccreditationRequest:
@@ -36,7 +32,7 @@ def request_approve(
     *, request: AccreditationRequest, actor, sessions: Iterable | None = None, note: str = ""
 ) -> None:
     """Approve; the badge is issued after commit. Vetting must have cleared the person first."""
-    _require(actor, "accreditation.review_request")
+    require_permission(actor, "accreditation.review_request")
     with transaction.atomic():
         req = _locked(request)
         if req.vetting in (Vetting.PENDING, Vetting.NOT_CLEARED):
@@ -48,9 +44,7 @@ def request_approve(
                     "The security service did not clear this person: the request cannot be approved."
                 ),
             )
-        open_ids = set(
-            req.event.sessions.open_to_media().values_list("pk", flat=True)
-        )
+        open_ids = set(req.event.sessions.open_to_media().values_list("pk", flat=True))
         if sessions is None:
             granted = [s.pk for s in req.sessions_requested.all() if s.pk in open_ids]
         else:
@@ -69,7 +63,7 @@ def request_approve(
 def request_reject(
     *, request: AccreditationRequest, actor, reason: RejectionReason | None = None, text: str = ""
 ) -> None:
-    _require(actor, "accreditation.review_request")
+    require_permission(actor, "accreditation.review_request")
     text = text.strip()
     if reason is None and not text:
         raise ServiceError("reason_required", _("Choose a reason or write one."), field="text")
@@ -98,7 +92,7 @@ def request_reject(
 
 def request_ask_info(*, request: AccreditationRequest, actor, message: str) -> None:
     """Ask the journalist a question; it is e-mailed and shown on the status page."""
-    _require(actor, "accreditation.review_request")
+    require_permission(actor, "accreditation.review_request")
     message = message.strip()
     if not message:
         raise ServiceError(
@@ -121,7 +115,7 @@ def request_ask_info(*, request: AccreditationRequest, actor, message: str) -> N
 
 def request_revoke(*, request: AccreditationRequest, actor, reason: str) -> None:
     """Withdraw an approval: from this moment every badge of the request is refused at the gates."""
-    _require(actor, "accreditation.review_request")
+    require_permission(actor, "accreditation.review_request")
     if not reason.strip():
         raise ServiceError(
             "reason_required", _("Say why the accreditation is revoked."), field="reason"
@@ -142,7 +136,7 @@ def request_revoke(*, request: AccreditationRequest, actor, reason: str) -> None
 
 def request_reopen(*, request: AccreditationRequest, actor, reason: str) -> None:
     """A supervisor sends a rejected or revoked request back to review."""
-    _require(actor, "accreditation.supervise_request")
+    require_permission(actor, "accreditation.supervise_request")
     if not reason.strip():
         raise ServiceError("reason_required", _("Say why the request is reopened."), field="reason")
     with transaction.atomic():
@@ -178,7 +172,7 @@ VETTING_COLUMNS = [
 
 def vetting_rows(*, event, actor) -> list[list[str]]:
     """The requests awaiting vetting, as rows for the security service (decision left blank)."""
-    _require(actor, "accreditation.supervise_request")
+    require_permission(actor, "accreditation.supervise_request")
     rows = [VETTING_COLUMNS]
     queryset = (
         AccreditationRequest.objects.filter(event=event, vetting=Vetting.PENDING)
@@ -285,7 +279,7 @@ def read_vetting_file(data: bytes, filename: str) -> list[dict[str, str]]:
 def vetting_import(*, event, actor, rows: list[dict[str, str]]) -> VettingImport:
     """Record the security service's answers, matched by reference. Unknown or unclear rows are
     reported, not guessed; nothing is recorded if the file has none that can be used."""
-    _require(actor, "accreditation.supervise_request")
+    require_permission(actor, "accreditation.supervise_request")
     result = VettingImport(problems=[])
     with transaction.atomic():
         for number, row in enumerate(rows, start=2):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from accreditation.errors import ServiceError
+
 REVIEWER = "Reviewer"
 SUPERVISOR = "Supervisor"
 BADGE_DESK = "Badge desk"
@@ -83,3 +87,9 @@ def migrate_roles(apps, schema_editor) -> None:
 def may_scan(user) -> bool:
     """Whether a user may use the gates (scan badges): active, with ``scan_badge``."""
     return user.is_active and user.has_perm("accreditation.scan_badge")
+
+
+def require_permission(actor, permission: str) -> None:
+    """The one refusal of an action a role does not allow: ServiceError ``forbidden``."""
+    if not actor.has_perm(permission):
+        raise ServiceError("forbidden", _("Your role does not allow this action."))

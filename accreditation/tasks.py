@@ -44,7 +44,7 @@ def send_contact_notice(request_id: int, outbox_id: int | None = None) -> None:
 @shared_task(name="accreditation.send_late_admission", **RETRY)
 def send_late_admission(admission_id: int, outbox_id: int | None = None) -> None:
     admission = LateAdmission.objects.select_related("event").get(pk=admission_id)
-    language = admission.event.languages[0]
+    language = admission.event.staff_language
     _once(outbox_id, lambda: emails.send_late_admission(admission, language))
 
 

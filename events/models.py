@@ -151,6 +151,12 @@ class Event(models.Model):
             return "closed"
         return "open"
 
+    @property
+    def staff_language(self) -> str:
+        """The language of what the event's own staff read (the contact address's notices,
+        check results, printed batches): the event's first language."""
+        return self.languages[0] if self.languages else settings.LANGUAGE_CODE
+
     def local_deadline(self) -> dt.datetime:
         return self.accreditation_deadline.astimezone(self.tz)
 
