@@ -23,6 +23,7 @@ from accreditation.gate.decide import (
     TOKEN_ISSUED,
     GateDecision,
     Holder,
+    announced_window,
     checkpoint_windows,
     event_windows,
     gate_decide,

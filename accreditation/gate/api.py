@@ -401,17 +401,7 @@ def revocations_payload(checkpoint: Checkpoint, *, device_id: str) -> dict:
     served = gate.checkpoint_windows(checkpoint)
     served_ids = {w.id for w in served}
     others = [
-        gate.make_window(
-            pk=s.pk,
-            title=s.title,
-            titles=s.titles,
-            kind=s.kind,
-            media_access=s.media_access,
-            colour=s.colour,
-            starts_at=s.starts_at,
-            ends_at=s.ends_at,
-            doors_open_minutes=event.doors_open_minutes,
-        )
+        gate.announced_window(s, event)
         for s in Session.objects.filter(event=event).exclude(pk__in=served_ids)
     ]
     sessions = [

@@ -153,7 +153,8 @@ def gate_decide(
         flag=flag,
         code_digest=digest,
     )
-    if scan_id is None:  # the same scan again (a retry after a lost answer): the first answer
+    duplicate = scan_id is None
+    if duplicate:  # the same scan again (a retry after a lost answer): the first answer
         first = (
             Scan.objects.filter(device_id=device_id, client_scan_id=client_scan_id)
             .values_list(
@@ -181,17 +182,6 @@ def gate_decide(
             holder = None
         if session is None or session.id != session_id:
             session = next((w for w in context.windows if w.id == session_id), None)
-        return GateDecision(
-            decision=decision,
-            reason=reason,
-            direction=direction,
-            flag=flag,
-            session=session,
-            holder=holder,
-            scan_id=scan_id,
-            duplicate=True,
-            scanned_at=now,
-        )
     return GateDecision(
         decision=decision,
         reason=reason,
@@ -200,6 +190,7 @@ def gate_decide(
         session=session,
         holder=holder,
         scan_id=scan_id,
+        duplicate=duplicate,
         scanned_at=now,
     )
 
@@ -275,6 +266,21 @@ def revocation_list(*, event_id: int) -> dict:
     return {"max_badge_id": max_badge_id, "badges": entries}
 
 
+def announced_window(session: Session, event: Event) -> SessionWindow:
+    """A session's window as announced (an unknown end not yet settled: event_windows)."""
+    return make_window(
+        pk=session.pk,
+        title=session.title,
+        titles=session.titles,
+        kind=session.kind,
+        media_access=session.media_access,
+        colour=session.colour,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        doors_open_minutes=event.doors_open_minutes,
+    )
+
+
 def checkpoint_windows(checkpoint: Checkpoint) -> list[SessionWindow]:
     """The windows of the sessions a checkpoint serves, as its gate applies them."""
     return event_windows(checkpoint.event, checkpoint.sessions.all())
@@ -282,20 +288,7 @@ def checkpoint_windows(checkpoint: Checkpoint) -> list[SessionWindow]:
 
 def event_windows(event: Event, sessions: Iterable[Session]) -> list[SessionWindow]:
     """The windows of ``sessions`` (of ``event``) served together at one checkpoint."""
-    windows = [
-        make_window(
-            pk=s.pk,
-            title=s.title,
-            titles=s.titles,
-            kind=s.kind,
-            media_access=s.media_access,
-            colour=s.colour,
-            starts_at=s.starts_at,
-            ends_at=s.ends_at,
-            doors_open_minutes=event.doors_open_minutes,
-        )
-        for s in sessions
-    ]
+    windows = [announced_window(s, event) for s in sessions]
     return settle_windows(
         windows, open_default_minutes=event.open_session_default_minutes, tz=event.tz
     )

@@ -127,16 +127,10 @@ def scan_proven(
     """Whether ``mac`` over ``text`` was made with the scan key of this agent on this device,
     handed out before the scan (SCAN_KEY_SKEW for the phone's clock) and at most
     SCAN_KEY_MAX_AGE ago."""
-    if not isinstance(key_id, str) or not isinstance(mac, str) or len(key_id) > 200:
+    issued = _stamped_at(SCAN_KEY_SALT, key_id, [str(agent_id), device_id])
+    if not isinstance(mac, str) or issued is None:
         return False
-    try:
-        fields = unstamp(SCAN_KEY_SALT, key_id, max_age=SCAN_KEY_MAX_AGE)
-        issued = int(key_id.rsplit(".", 2)[1], 16)
-    except (StampError, ValueError, IndexError):
-        return False
-    if fields != [str(agent_id), device_id]:
-        return False
-    if not issued - SCAN_KEY_SKEW <= scanned_at.timestamp():
+    if not issued.timestamp() - SCAN_KEY_SKEW <= scanned_at.timestamp():
         return False
     expected = hmac.new(
         _scan_key_secret(key_id).encode(), text.encode("utf-8"), hashlib.sha256
@@ -152,16 +146,20 @@ def sync_stamp(device_id: str) -> str:
 def synced_at(text, *, device_id: str) -> dt.datetime | None:
     """When this device got the list a sync stamp names, or None (not ours, another device's,
     or older than SCAN_KEY_MAX_AGE)."""
+    return _stamped_at(SYNC_SALT, text, [device_id])
+
+
+def _stamped_at(salt: str, text, fields: list[str]) -> dt.datetime | None:
+    """When a stamp of ``salt`` carrying exactly ``fields`` was made, if it is ours and at
+    most SCAN_KEY_MAX_AGE old; None otherwise."""
     if not isinstance(text, str) or len(text) > 200:
         return None
     try:
-        fields = unstamp(SYNC_SALT, text, max_age=SCAN_KEY_MAX_AGE)
+        found = unstamp(salt, text, max_age=SCAN_KEY_MAX_AGE)
         made = int(text.rsplit(".", 2)[1], 16)
     except (StampError, ValueError, IndexError):
         return None
-    if fields != [device_id]:
-        return None
-    return dt.datetime.fromtimestamp(made, tz=dt.UTC)
+    return dt.datetime.fromtimestamp(made, tz=dt.UTC) if found == fields else None
 
 
 def code_digest(code: str) -> str:
