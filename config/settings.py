@@ -237,6 +237,10 @@ OTP_TOTP_ISSUER = "Presspass"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# One rule for the client's address everywhere (sign-in throttling, rate limits, logs): the
+# address the trusted proxies saw (PRESSPASS_TRUSTED_PROXIES), never a client's own
+# X-Forwarded-For — so an attacker locks out only their own address, not a named agent.
+AXES_CLIENT_IP_CALLABLE = "accreditation.ratelimit.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 

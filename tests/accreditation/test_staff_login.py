@@ -46,3 +46,53 @@ def test_repeated_failed_logins_are_throttled_and_logged(client, settings):
         >= settings.AXES_FAILURE_LIMIT
     )
     assert not AuditEntry.objects.exists()  # failures are in axes' own log, not in request audits
+
+
+def test_behind_the_proxy_an_attacker_cannot_lock_a_named_agent_out(client, settings):
+    """The review's attack: gate usernames are shown on the gate page; behind the documented
+    proxy every client has the proxy's REMOTE_ADDR, so six bad logins from anywhere locked the
+    real agent out for an hour. Axes now counts per real client (the trusted proxy's
+    X-Forwarded-For, the same rule as the rate limits and the logs): the attacker slows down
+    only themselves."""
+    settings.PRESSPASS_TRUSTED_PROXIES = 1
+    make_user("gate", "Gate agent")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        client.post(
+            reverse("admin:login"),
+            {"username": "gate", "password": "wrong", "next": reverse("admin:index")},
+            HTTP_X_FORWARDED_FOR="198.51.100.7",
+            **proxy,
+        )
+    attacker = client.post(
+        reverse("admin:login"),
+        {"username": "gate", "password": "correct horse battery", "next": "/admin/"},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+        **proxy,
+    )
+    assert attacker.status_code == 429  # the attacker's own address is throttled
+    agent = client.post(
+        reverse("admin:login"),
+        {"username": "gate", "password": "correct horse battery", "next": "/admin/"},
+        HTTP_X_FORWARDED_FOR="203.0.113.20",
+        **proxy,
+    )
+    assert agent.status_code == 302  # the real agent, from the venue, signs in
+
+
+def test_a_forged_forwarded_header_does_not_escape_the_throttle(client, settings):
+    """Without a trusted proxy, X-Forwarded-For is the client's own claim: ignored."""
+    settings.PRESSPASS_TRUSTED_PROXIES = 0
+    make_user("gate", "Gate agent")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("admin:login"),
+            {"username": "gate", "password": "wrong", "next": "/admin/"},
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    again = client.post(
+        reverse("admin:login"),
+        {"username": "gate", "password": "correct horse battery", "next": "/admin/"},
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+    assert again.status_code == 429
