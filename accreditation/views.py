@@ -6,6 +6,7 @@ import secrets
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
+from django.views.decorators.cache import never_cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -156,6 +157,7 @@ def resend_link(request, slug: str):
 
 
 @csrf_exempt
+@never_cache  # a private page: no browser or proxy keeps a copy
 def status(request, reference: str, token: str):
     if request.method == "POST":
         uploads.install(request)

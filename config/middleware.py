@@ -2,7 +2,8 @@ from django.conf import settings
 
 
 class ContentSecurityPolicyMiddleware:
-    """Send the Content-Security-Policy header (Django 5.2 has no built-in one)."""
+    """Send the Content-Security-Policy and Permissions-Policy headers (Django 5.2 has no
+    built-in ones); a view may send its own (the gate page allows the camera)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -11,4 +12,6 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if settings.CONTENT_SECURITY_POLICY:
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response

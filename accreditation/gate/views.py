@@ -88,6 +88,8 @@ def gate_page(request, checkpoint_id: int):
         },
     )
     response["Cache-Control"] = "no-store"
+    # The one page that may use the camera (to read badges); still no microphone or location.
+    response["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
     return response
 
 

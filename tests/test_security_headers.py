@@ -1,0 +1,71 @@
+"""Every page is sent with the headers that keep it from being framed, sniffed, scripted from
+elsewhere or given the camera; private pages are never cached; cookies are host-only in HTTPS."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.urls import reverse
+
+from accreditation import services
+from tests.factories import make_request, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def pages(event, req_url):
+    return [
+        reverse("accreditation:events"),
+        reverse("accreditation:apply", kwargs={"slug": event.slug}),
+        req_url,
+        reverse("admin:login"),
+    ]
+
+
+def status_url(event):
+    """A journalist's private status page (the link their e-mail carries)."""
+    return services.status_path(make_request(event))
+
+
+def test_every_page_has_a_strict_policy_and_no_page_but_the_gate_gets_the_camera(client, event):
+    for url in pages(event, status_url(event)):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        csp = response["Content-Security-Policy"]
+        for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+            assert directive in csp, (url, directive)
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert "camera=()" in response["Permissions-Policy"], url
+
+
+def test_the_gate_page_alone_may_use_the_camera(client, event):
+    from events.models import Checkpoint
+
+    checkpoint = Checkpoint.objects.create(event=event, name="Main hall")
+    client.force_login(make_user("gate", "Gate agent"))
+    response = client.get(reverse("gate:page", args=[checkpoint.pk]))
+    assert response.status_code == 200
+    assert "camera=(self)" in response["Permissions-Policy"]
+
+
+def test_a_journalists_status_page_is_never_kept_by_a_browser_or_proxy(client, event):
+    response = client.get(status_url(event))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_over_https_the_cookies_are_host_only_and_secure():
+    script = (
+        "from config import settings as s;"
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE,"
+        " s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY)"
+    )
+    env = {**os.environ, "PRESSPASS_HTTPS": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["__Host-presspass-session", "__Host-presspass-csrf", "True", "True", "True"]
