@@ -73,10 +73,17 @@ def badge_issue(*, request_id: int) -> Badge | None:
     return badge
 
 
-def badge_reissue(*, badge: Badge, actor, reason: str) -> Badge:
-    """A lost or damaged badge: a new version; the old one is refused at every gate at once."""
+def badge_reissue(*, badge: Badge, actor, reason: str, confirmed: bool) -> Badge:
+    """A lost or damaged badge: a new version; every earlier copy is refused at every gate at
+    once. The desk confirms it knows that, and says why (both logged)."""
     if not actor.has_perm("accreditation.print_badge"):
         raise ServiceError("forbidden", _("Your role does not allow this action."))
+    if not confirmed:
+        raise ServiceError(
+            "confirmation_required",
+            _("Confirm that every earlier copy of this badge must stop working."),
+            field="confirmed",
+        )
     if not reason.strip():
         raise ServiceError("reason_required", _("Say why the badge is reissued."), field="reason")
     with transaction.atomic():
@@ -158,6 +165,20 @@ def batch_create(
             "reason_required", _("A reprint needs a reason."), field="reprint_reason"
         )
     with transaction.atomic():
+        # Locked as the handover locks them: a copy with the same code after handover would
+        # be a second valid badge for one person.
+        if (
+            Badge.objects.select_for_update()
+            .filter(pk__in=[b.pk for b in badges], collected_at__isnull=False)
+            .exists()
+        ):
+            raise ServiceError(
+                "handed_over",
+                _(
+                    "This badge was handed over: a copy with the same code would be a second "
+                    "valid badge. Issue a new badge instead (the old one stops working)."
+                ),
+            )
         batch = PrintBatch.objects.create(
             event=event,
             layout=layout,
@@ -178,9 +199,7 @@ def batch_create(
 
 def _badge_data(badge: Badge, language: str) -> BadgeData:
     req = badge.request
-    photo = Document.objects.filter(
-        request=req, kind=Document.Kind.PHOTO, superseded_at__isnull=True
-    ).first()
+    photo = Document.objects.current_photo().filter(request=req).first()
     storage = private_storage()
     name = (photo.derived or {}).get("badge") or photo.file.name
     with storage.open(name, "rb") as handle:
@@ -214,14 +233,24 @@ def batch_render(*, batch_id: int) -> PrintBatch | None:
         return None
     batch = PrintBatch.objects.select_related("event").get(pk=batch_id)
     language = batch.event.languages[0] if batch.event.languages else settings.LANGUAGE_CODE
+    # A badge handed over since the batch was queued is not copied (one valid badge each).
     badges = (
-        batch.badges.select_related("request", "event")
+        batch.badges.filter(collected_at__isnull=True)
+        .select_related("request", "event")
         .prefetch_related("sessions")
         .order_by("request__family_names", "pk")
     )
 
+    if not badges.exists():
+        with translation.override(language):
+            error = _("Nothing to print: every badge in it was handed over after it was queued.")
+        PrintBatch.objects.filter(pk=batch_id).update(state=PrintBatch.State.FAILED, error=error)
+        return PrintBatch.objects.get(pk=batch_id)
+    rendered: list[int] = []
+
     def data():
         for n, badge in enumerate(badges.iterator(chunk_size=200), start=1):
+            rendered.append(badge.pk)
             yield _badge_data(badge, language)
             if n % 25 == 0:
                 PrintBatch.objects.filter(pk=batch_id).update(done=n)
@@ -241,7 +270,7 @@ def batch_render(*, batch_id: int) -> PrintBatch | None:
         PrintBatch.objects.filter(pk=batch_id).update(
             state=PrintBatch.State.DONE, done=batch.total, file=name
         )
-        ids = list(batch.badges.values_list("pk", flat=True))
+        ids = rendered
         Badge.objects.filter(pk__in=ids).update(printed_at=now, print_count=F("print_count") + 1)
         for req in AccreditationRequest.objects.select_for_update().filter(
             badge__pk__in=ids, status=Status.BADGE_ISSUED

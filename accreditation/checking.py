@@ -196,9 +196,8 @@ def _related_checks(document: Document, req: AccreditationRequest, phash: str) -
             )
     if phash:
         others = (
-            Document.objects.filter(
-                request__event_id=req.event_id, kind=Document.Kind.PHOTO, superseded_at__isnull=True
-            )
+            Document.objects.current_photo()
+            .filter(request__event_id=req.event_id)
             .exclude(Q(request=req) | Q(phash=""))
             .values_list("request__reference", "request__family_names", "phash")
         )
@@ -230,9 +229,7 @@ def checks_run(*, request_id: int) -> str | None:
     AccreditationRequest.objects.filter(pk=req.pk).update(checks_started_at=timezone.now())
 
     staff_language = req.event.staff_language
-    documents = list(
-        Document.objects.filter(request=req, superseded_at__isnull=True).order_by("kind")
-    )
+    documents = list(Document.objects.current().filter(request=req).order_by("kind"))
     with ThreadPoolExecutor(max_workers=max(1, min(3, len(documents)))) as pool:
         file_outcomes = list(pool.map(_file_checks, documents))
     # Record the hashes now, whatever happens to this run, so that other requests' checks

@@ -178,7 +178,10 @@ def badge_detail(request, pk: int):
                 return redirect("desk:batch", pk=batch.pk)
             elif action == "reissue":
                 badge = badging.badge_reissue(
-                    badge=badge, actor=request.user, reason=request.POST.get("reason", "")
+                    badge=badge,
+                    actor=request.user,
+                    reason=request.POST.get("reason", ""),
+                    confirmed=bool(request.POST.get("confirmed")),
                 )
                 batch = badging.batch_create(
                     event=badge.event,
@@ -194,11 +197,16 @@ def badge_detail(request, pk: int):
         except ServiceError as exc:
             messages.error(request, str(exc.message))
         return redirect("desk:badge", pk=badge.pk)
-    photo = Document.objects.filter(
-        request=req, kind=Document.Kind.PHOTO, superseded_at__isnull=True
-    ).first()
+    photo = Document.objects.current_photo().filter(request=req).first()
     return render(
         request,
         "desk/badge.html",
-        {"badge": badge, "req": req, "photo": photo, "can_hand_over": req.status == Status.PRINTED},
+        {
+            "badge": badge,
+            "req": req,
+            "photo": photo,
+            "can_hand_over": req.status == Status.PRINTED,
+            # A same-code copy only while nobody holds the badge: one valid badge per person.
+            "can_reprint": badge.collected_at is None and badge.print_count > 0,
+        },
     )

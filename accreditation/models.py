@@ -221,6 +221,16 @@ class AccreditationRequest(models.Model):
         return " ".join(part for part in (self.given_names, self.family_names.upper()) if part)
 
 
+class DocumentQuerySet(models.QuerySet):
+    def current(self):
+        """The documents in force: not replaced by a later upload of the same kind."""
+        return self.filter(superseded_at__isnull=True)
+
+    def current_photo(self):
+        """The portrait printed on the badge and shown at the desk and the gate."""
+        return self.current().filter(kind=Document.Kind.PHOTO).order_by("-uploaded_at")
+
+
 class Document(models.Model):
     class Kind(models.TextChoices):
         IDENTITY = "identity", _("Identity document")
@@ -244,6 +254,8 @@ class Document(models.Model):
     # Files made by the checks, by variant ("normalised", "preview", "badge"): storage names.
     derived = models.JSONField(default=dict, blank=True)
     phash = models.CharField(max_length=16, blank=True, db_index=True)  # photos: perceptual hash
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document")

@@ -45,7 +45,7 @@ def request_timeline(req: AccreditationRequest) -> list[TimelineItem]:
 
 
 def current_documents(req: AccreditationRequest):
-    return Document.objects.filter(request=req, superseded_at__isnull=True).order_by("kind")
+    return Document.objects.current().filter(request=req).order_by("kind")
 
 
 EXPORT_COLUMNS = [

@@ -514,9 +514,9 @@ def _attach_pending(
     if not pending:
         return
     if not new_request:
-        Document.objects.filter(
-            request=req, kind__in=list(pending), superseded_at__isnull=True
-        ).update(superseded_at=now)
+        Document.objects.current().filter(request=req, kind__in=list(pending)).update(
+            superseded_at=now
+        )
     Document.objects.bulk_create(
         Document(
             request=req,

@@ -188,12 +188,8 @@ def photo_for_ticket(ticket: str, *, agent_id: int) -> str | None:
     if not isinstance(badge_id, int) or not 0 < badge_id <= MAX_DB_ID:
         return None
     found = (
-        Document.objects.filter(
-            request__badge__pk=badge_id,
-            kind=Document.Kind.PHOTO,
-            superseded_at__isnull=True,
-        )
-        .order_by("-uploaded_at")
+        Document.objects.current_photo()
+        .filter(request__badge__pk=badge_id)
         .values_list("derived", "file")
         .first()
     )

@@ -110,7 +110,9 @@ def test_a_reprint_needs_a_reason_and_a_lost_badge_gets_a_new_version(event, rev
         badging.batch_create(event=event, badges=[badge], actor=badge_desk)
     assert refused.value.code == "reason_required"
     old_code = badge.qr_text
-    badging.badge_reissue(badge=badge, actor=badge_desk, reason="Lost in the press room")
+    badging.badge_reissue(
+        badge=badge, actor=badge_desk, reason="Lost in the press room", confirmed=True
+    )
     badge.refresh_from_db()
     assert badge.version == 2 and badge.qr_text != old_code
     assert (

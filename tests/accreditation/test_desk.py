@@ -69,7 +69,10 @@ def test_a_lost_badge_is_reissued_and_reprinted_from_the_desk(
         batch_id=badging.batch_create(event=event, badges=[badge], actor=badge_desk).pk
     )
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("desk:badge", args=[badge.pk]), {"action": "reissue", "reason": "Lost"})
+        client.post(
+            reverse("desk:badge", args=[badge.pk]),
+            {"action": "reissue", "reason": "Lost", "confirmed": "1"},
+        )
     badge.refresh_from_db()
     assert badge.version == 2 and badge.print_count == 2
     assert PrintBatch.objects.filter(reprint_reason="Lost").exists()

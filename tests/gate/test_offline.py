@@ -458,7 +458,7 @@ def test_the_revocation_list_gives_a_gate_what_it_needs_to_decide_offline(
     revoked = collected(event, reviewer, badge_desk)
     review.request_revoke(request=revoked.request, actor=reviewer, reason="Forged card")
     reissued = collected(event, reviewer, badge_desk)
-    badging.badge_reissue(badge=reissued, actor=badge_desk, reason="Lost")
+    badging.badge_reissue(badge=reissued, actor=badge_desk, reason="Lost", confirmed=True)
     uncollected = issued(event, reviewer)
     response = client.get(
         reverse("gate:api_revocations", args=[main_hall.pk]), headers=bearer(gate_agent)

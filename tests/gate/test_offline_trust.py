@@ -69,7 +69,7 @@ def test_an_old_version_uploaded_as_admitted_is_logged_as_denied(
     client, main_hall, badge, gate_agent, badge_desk
 ):
     old = badge.qr_text
-    badging.badge_reissue(badge=badge, actor=badge_desk, reason="Lost")
+    badging.badge_reissue(badge=badge, actor=badge_desk, reason="Lost", confirmed=True)
     scan = phone_says_admit(main_hall, old, g.DURING_OPENING)
     assert_refused_admission(upload_one(client, gate_agent, scan), "old_version")
 

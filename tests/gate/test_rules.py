@@ -250,7 +250,7 @@ def test_a_lost_badge_reissued_refuses_the_old_code_and_admits_the_new_one_once_
     event, main_hall, badge, gate_agent, badge_desk
 ):
     old_code = badge.qr_text
-    badging.badge_reissue(badge=badge, actor=badge_desk, reason="Lost")
+    badging.badge_reissue(badge=badge, actor=badge_desk, reason="Lost", confirmed=True)
     badge.refresh_from_db()
     assert decide(main_hall, old_code, gate_agent).reason == "old_version"
     assert decide(main_hall, badge.qr_text, gate_agent).reason == "not_collected"
