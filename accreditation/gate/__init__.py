@@ -25,6 +25,7 @@ from accreditation.gate.decide import (
     Holder,
     announced_window,
     checkpoint_windows,
+    disagreements_per_checkpoint,
     event_windows,
     gate_decide,
     record_token_issued,

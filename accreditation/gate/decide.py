@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import F, Window
+from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -202,6 +202,18 @@ def record_token_issued(*, agent, ip_address: str | None) -> None:
     """Log that a gate token was given to this agent (the gate page asks for one when it opens):
     who used the gates, when, from where."""
     audit(action=TOKEN_ISSUED, actor=agent, ip_address=ip_address or None)
+
+
+def disagreements_per_checkpoint(scans):
+    """Of ``scans`` (a Scan query set), per checkpoint: how many uploaded scans the phone
+    decided otherwise than the server's rules (the supervisors' list of what to look into)."""
+    return list(
+        scans.filter(flag="device_disagreed")
+        .order_by()
+        .values("checkpoint__id", "checkpoint__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "checkpoint__name")
+    )
 
 
 def session_counters(*, session_ids: Sequence[int]) -> dict[int, dict[str, int]]:
