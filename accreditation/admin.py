@@ -27,6 +27,7 @@ from accreditation.models import (
     Status,
     Vetting,
 )
+from accreditation.workflow import action_allowed
 from events.models import Event, Session
 
 
@@ -109,7 +110,7 @@ class ApproveForm(forms.Form):
 
     def __init__(self, *args, req: AccreditationRequest, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sessions"].queryset = req.event.sessions.exclude(media_access="closed")
+        self.fields["sessions"].queryset = req.event.sessions.open_to_media()
         self.fields["sessions"].initial = [s.pk for s in req.sessions_requested.all()]
 
 
@@ -290,26 +291,13 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _decisions(self, request, req):
-        from accreditation.workflow import can_transition
-
-        targets = {
-            "approve": Status.APPROVED,
-            "reject": Status.REJECTED,
-            "ask": Status.INFO_REQUESTED,
-            "revoke": Status.REVOKED,
-            "reopen": Status.IN_REVIEW,
-            "recheck": Status.CHECKING,
-        }
+        """The decisions this user may take on this request now: their role's, and the state
+        machine's (workflow.ACTIONS_ALLOWED)."""
         allowed = []
         for name, (permission, form_class) in DECISIONS.items():
-            if not request.user.has_perm(permission) or not can_transition(
-                req.status, targets[name]
-            ):
-                continue
-            if name == "reopen" and req.status not in (Status.REJECTED, Status.REVOKED):
-                continue
-            form = form_class(req=req) if form_class is ApproveForm else form_class()
-            allowed.append((name, form))
+            if request.user.has_perm(permission) and action_allowed(name, req.status):
+                form = form_class(req=req) if form_class is ApproveForm else form_class()
+                allowed.append((name, form))
         return allowed
 
     def decide_view(self, request, pk: int, decision: str):

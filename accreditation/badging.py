@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accreditation import outbox, review
+from accreditation import outbox
 from accreditation.badges.render import BadgeData, render_badges
 from accreditation.badges.signing import BadgeClaims, load_private_key, sign_claims
 from accreditation.errors import ServiceError
@@ -23,9 +23,7 @@ from accreditation.storage import private_storage, random_name
 from accreditation.workflow import audit, transition
 
 log = logging.getLogger(__name__)
-ISSUE_TASK = "accreditation.issue_badge"
 RENDER_TASK = "accreditation.render_print_batch"
-review.APPROVAL_HOOKS.append((ISSUE_TASK, {}))
 
 LAYOUTS = {"cr80": "cr80", "a6": "a6", "a4_cr80": "a4_cr80"}
 

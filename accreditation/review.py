@@ -17,9 +17,8 @@ from accreditation.models import AccreditationRequest, Message, RejectionReason,
 from accreditation.roles import require_permission
 from accreditation.workflow import audit, require_allowed, transition
 
-# Further work an approval triggers (badge issuing registers itself here).
-APPROVAL_HOOKS: list[tuple[str, dict]] = []
-REVOCATION_HOOKS: list[tuple[str, dict]] = []
+# An approval issues the badge (a worker signs it a moment later).
+ISSUE_BADGE_TASK = "accreditation.issue_badge"
 
 
 def _locked(request: AccreditationRequest) -> AccreditationRequest:
@@ -55,8 +54,7 @@ def request_approve(
         req.decided_at = timezone.now()
         req.save(update_fields=["decided_at"])
         outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="approved")
-        for name, kwargs in APPROVAL_HOOKS:
-            outbox.enqueue(name, request_id=req.pk, **kwargs)
+        outbox.enqueue(ISSUE_BADGE_TASK, request_id=req.pk)
     request.status = req.status
 
 
@@ -129,8 +127,6 @@ def request_revoke(*, request: AccreditationRequest, actor, reason: str) -> None
             kind="revoked",
             extra={"reason": reason.strip()},
         )
-        for name, kwargs in REVOCATION_HOOKS:
-            outbox.enqueue(name, request_id=req.pk, **kwargs)
     request.status = req.status
 
 
