@@ -1,0 +1,217 @@
+"""A journalist's accreditation request, the late admissions that let one in after the
+deadline, staff's rejection reasons and the messages exchanged with the journalist."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from accreditation.models.choices import (
+    CheckOutcome,
+    Employment,
+    IdDocumentType,
+    OutletType,
+    Role,
+    Status,
+    Vetting,
+)
+from events.models import Event, Session
+
+
+class LateAdmission(models.Model):
+    """Staff let a named person apply after the deadline, through a personal link."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="late_admissions", verbose_name=_("event")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    nonce = models.CharField(max_length=32, editable=False)
+    valid_until = models.DateTimeField(_("valid until"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("late admission")
+        verbose_name_plural = _("late admissions")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class AccreditationRequest(models.Model):
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="requests", verbose_name=_("event")
+    )
+    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, editable=False
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+
+    given_names = models.CharField(_("given names"), max_length=150, blank=True)
+    family_names = models.CharField(_("family names"), max_length=150)
+    name_arabic = models.CharField(_("name in Arabic script"), max_length=200, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    nationality = CountryField(_("nationality"))
+
+    id_document_type = models.CharField(
+        _("identity document"), max_length=16, choices=IdDocumentType.choices
+    )
+    id_document_number = models.CharField(_("document number"), max_length=40)
+    id_document_country = CountryField(_("issuing country"))
+    id_document_expiry = models.DateField(_("expiry date"))
+
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=32)
+
+    outlet_name = models.CharField(_("outlet"), max_length=200)
+    outlet_type = models.CharField(_("outlet type"), max_length=16, choices=OutletType.choices)
+    outlet_country = CountryField(_("outlet country"))
+    outlet_website = models.URLField(_("outlet website"), blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    employment = models.CharField(
+        _("staff or freelance"), max_length=16, choices=Employment.choices
+    )
+    press_card_number = models.CharField(_("press card number"), max_length=60, blank=True)
+    press_card_year = models.PositiveSmallIntegerField(_("press card year"), null=True, blank=True)
+    filming_authorisation_number = models.CharField(
+        _("filming authorisation number (CCM)"), max_length=60, blank=True
+    )
+
+    sessions_requested = models.ManyToManyField(
+        Session, related_name="requests", blank=True, verbose_name=_("sessions requested")
+    )
+    interview_requests = models.TextField(_("interview requests"), blank=True)
+    equipment = models.TextField(_("equipment"), blank=True)
+
+    consent_version = models.PositiveIntegerField(_("consent text version"))
+    consent_given_at = models.DateTimeField(_("consent given"))
+
+    # The status link's token is an HMAC of this nonce (accreditation.tokens); the link itself is
+    # never stored. A new nonce invalidates the old link.
+    status_nonce = models.CharField(max_length=32, editable=False)
+    email_confirmed_at = models.DateTimeField(
+        _("e-mail confirmed"), null=True, blank=True, editable=False
+    )
+    late_admission = models.OneToOneField(
+        LateAdmission,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("late admission"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"), editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    check_outcome = models.CharField(
+        _("checks"),
+        max_length=8,
+        choices=CheckOutcome.choices,
+        default="",
+        blank=True,
+        editable=False,
+    )
+    checks_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    vetting = models.CharField(
+        _("security vetting"),
+        max_length=16,
+        choices=Vetting.choices,
+        default=Vetting.NOT_REQUIRED,
+        editable=False,
+    )
+    vetting_note = models.CharField(_("vetting note"), max_length=500, blank=True, editable=False)
+    sessions_granted = models.ManyToManyField(
+        Session, related_name="granted_requests", blank=True, verbose_name=_("sessions granted")
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
+    # When the journalist was last reminded of an unanswered question (accreditation.reminders).
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("accreditation request")
+        verbose_name_plural = _("accreditation requests")
+        ordering = ["-submitted_at"]
+        constraints = [
+            # Addresses are stored in lower case (services), so a plain index serves lookups.
+            models.UniqueConstraint(
+                fields=["event", "email"], name="one_request_per_email_per_event"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["event", "status"]),
+            models.Index(fields=["id_document_number"]),
+            models.Index(fields=["status", "-submitted_at"]),
+            models.Index(fields=["-submitted_at", "-id"]),
+        ]
+        permissions = [
+            ("review_request", _("Can decide on accreditation requests")),
+            ("supervise_request", _("Can export, vet, reopen and see statistics")),
+            ("open_documents", _("Can open personal documents")),
+            ("see_photo", _("Can see portrait photos")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.full_name}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_names, self.family_names.upper()) if part)
+
+
+class RejectionReason(models.Model):
+    """An editable reason template, e-mailed to the journalist in their language."""
+
+    title = models.CharField(_("title"), max_length=120, unique=True)
+    text_en = models.TextField(_("text (English)"))
+    text_fr = models.TextField(_("text (French)"), blank=True)
+    text_es = models.TextField(_("text (Spanish)"), blank=True)
+    text_ar = models.TextField(_("text (Arabic)"), blank=True)
+    active = models.BooleanField(_("offered to reviewers"), default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("rejection reason")
+        verbose_name_plural = _("rejection reasons")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def text_for(self, language: str) -> str:
+        return getattr(self, f"text_{language[:2]}", "") or self.text_en
+
+
+class Message(models.Model):
+    """A question from staff, or a journalist's answer, shown on the status page."""
+
+    class Author(models.TextChoices):
+        STAFF = "staff", _("Accreditation staff")
+        APPLICANT = "applicant", _("Applicant")
+
+    request = models.ForeignKey(
+        AccreditationRequest, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.CharField(max_length=16, choices=Author.choices)
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.get_author_display()}: {self.body[:40]}"
