@@ -14,11 +14,11 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accreditation import outbox
 from accreditation.badges.render import BadgeData, render_badges
 from accreditation.badges.signing import BadgeClaims, load_private_key, sign_claims
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Badge, Document, PrintBatch, Status
+from accreditation.notify import outbox
 from accreditation.storage import private_storage, random_name
 from accreditation.workflow import audit, transition
 

@@ -25,12 +25,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accreditation import outbox, services
+from accreditation import services
 from accreditation.checks import faces, hashing, identity, images, pdfs
 from accreditation.checks.results import CheckResult as Result
 from accreditation.checks.results import Outcome, worst
 from accreditation.filetypes import JPEG, PDF, PNG, sniff
 from accreditation.models import AccreditationRequest, CheckResult, Document, Message, Status
+from accreditation.notify import outbox
 from accreditation.roles import require_permission
 from accreditation.storage import private_storage
 from accreditation.workflow import require_allowed, transition

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accreditation import outbox
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Message, RejectionReason, Status, Vetting
+from accreditation.notify import outbox
 from accreditation.roles import require_permission
 from accreditation.workflow import audit, require_allowed, transition
 

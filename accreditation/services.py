@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accreditation import outbox, tokens
+from accreditation import tokens
 from accreditation.errors import ServiceError
 from accreditation.filetypes import EXTENSIONS, JPEG, PDF, PNG, sniff, sniff_bytes
 from accreditation.models import (
@@ -31,6 +31,7 @@ from accreditation.models import (
     Status,
     Vetting,
 )
+from accreditation.notify import outbox
 from accreditation.storage import incoming_purge, private_storage, random_name
 from accreditation.workflow import audit, require_allowed, transition
 from events.models import Event, Session

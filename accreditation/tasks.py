@@ -1,12 +1,13 @@
-"""Thin Celery tasks: load by id, call a service or a mailer. Queued through accreditation.outbox."""
+"""Thin Celery tasks: load by id, call a service or a mailer. Queued through accreditation.notify.outbox."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import DatabaseError
 
-from accreditation import emails, outbox, services
+from accreditation import services
 from accreditation.models import AccreditationRequest, LateAdmission
+from accreditation.notify import emails, outbox
 
 RETRY = {
     "autoretry_for": (OSError,),
@@ -115,7 +116,7 @@ def purge_print_batches() -> int:
 
 @shared_task(name="accreditation.send_reminders")
 def send_reminders() -> int:
-    from accreditation.reminders import reminders_send
+    from accreditation.notify.reminders import reminders_send
 
     return reminders_send()
 

@@ -520,8 +520,8 @@ PROFILE_STEPS = [
     ("accreditation.services", "_store", "  move the 3 files into private storage"),
     ("accreditation.services", "_create_request", "  INSERT the request"),
     ("accreditation.services", "audit", "  audit entry"),
-    ("accreditation.outbox", "enqueue", "  outbox rows (3)"),
-    ("accreditation.outbox", "dispatch_many", "  outbox dispatch after commit (3)"),
+    ("accreditation.notify.outbox", "enqueue", "  outbox rows (3)"),
+    ("accreditation.notify.outbox", "dispatch_many", "  outbox dispatch after commit (3)"),
     ("django.contrib.sessions.backends.db.SessionStore", "save", "session: save"),
     ("django.core.handlers.base.BaseHandler", "get_response", "whole request"),
 ]

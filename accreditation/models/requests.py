@@ -135,7 +135,7 @@ class AccreditationRequest(models.Model):
         Session, related_name="granted_requests", blank=True, verbose_name=_("sessions granted")
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
-    # When the journalist was last reminded of an unanswered question (accreditation.reminders).
+    # When the journalist was last reminded of an unanswered question (accreditation.notify.reminders).
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -7,8 +7,8 @@ from celery.signals import task_prerun
 from django.core import mail
 from django.db import transaction
 
-from accreditation import outbox
 from accreditation.models import OutboxTask
+from accreditation.notify import outbox
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db

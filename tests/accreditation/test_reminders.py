@@ -9,7 +9,7 @@ from django.core import mail
 
 from accreditation import review, services
 from accreditation.models import AuditEntry, Status
-from accreditation.reminders import reminders_send
+from accreditation.notify.reminders import reminders_send
 from tests.factories import make_event, make_request
 
 DAY = dt.timedelta(days=1)

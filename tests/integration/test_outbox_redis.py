@@ -6,8 +6,8 @@ import pytest
 import redis
 from django.urls import reverse
 
-from accreditation import outbox
 from accreditation.models import AccreditationRequest, OutboxTask
+from accreditation.notify import outbox
 from tests.factories import application_data, application_files
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")

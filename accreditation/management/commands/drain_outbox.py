@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accreditation import outbox
+from accreditation.notify import outbox
 
 
 class Command(BaseCommand):

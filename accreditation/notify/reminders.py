@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from accreditation import outbox
 from accreditation.models import AccreditationRequest, Message, Status
+from accreditation.notify import outbox
 from accreditation.workflow import audit
 
 
