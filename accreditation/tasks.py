@@ -88,7 +88,7 @@ def sweep_checks() -> int:
     max_retries=6,
 )
 def issue_badge(request_id: int, outbox_id: int | None = None) -> None:
-    from accreditation.badging import badge_issue
+    from accreditation.badges.issuing import badge_issue
 
     badge_issue(request_id=request_id)
     outbox.claim(outbox_id)
@@ -101,7 +101,7 @@ def issue_badge(request_id: int, outbox_id: int | None = None) -> None:
     max_retries=3,
 )
 def render_print_batch(batch_id: int, outbox_id: int | None = None) -> None:
-    from accreditation.badging import batch_render
+    from accreditation.badges.printing import batch_render
 
     batch_render(batch_id=batch_id)
     outbox.claim(outbox_id)
@@ -109,7 +109,7 @@ def render_print_batch(batch_id: int, outbox_id: int | None = None) -> None:
 
 @shared_task(name="accreditation.purge_print_batches")
 def purge_print_batches() -> int:
-    from accreditation.badging import batch_purge
+    from accreditation.badges.printing import batch_purge
 
     return batch_purge()
 

@@ -9,7 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
-    path("desk/", include("accreditation.desk_urls")),
+    path("desk/", include("accreditation.badges.urls")),
     path("gate/", include("accreditation.gate.urls")),
     path("", include("accreditation.urls")),
 ]

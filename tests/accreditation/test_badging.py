@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import connection
 from pypdf import PdfReader
 
-from accreditation import badging, review
+from accreditation import review
+from accreditation.badges import issuing, printing
 from accreditation.badges.signing import BadgeCodeError, load_public_keys, verify_code
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, AuditEntry, Badge, PrintBatch, Status
@@ -37,7 +38,7 @@ def test_approval_issues_one_signed_badge_for_the_granted_sessions(
     assert (claims.badge_id, claims.version, claims.event_id) == (badge.pk, 1, event.pk)
     assert set(claims.session_ids) == set(req.sessions_granted.values_list("pk", flat=True))
     # Running the task again (a retry) issues nothing more.
-    assert badging.badge_issue(request_id=req.pk) == badge
+    assert issuing.badge_issue(request_id=req.pk) == badge
     assert Badge.objects.filter(request=req).count() == 1
 
 
@@ -51,7 +52,7 @@ def test_concurrent_issuing_makes_one_badge_and_unique_numbers(reviewer_tx):
 
     def issue(pk):
         try:
-            badging.badge_issue(request_id=pk)
+            issuing.badge_issue(request_id=pk)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -80,11 +81,11 @@ def test_a_print_batch_renders_one_pdf_and_marks_the_badges_printed(
 ):
     reqs = [approved(event, reviewer, name_arabic="أمينة الإدريسي") for _ in range(3)]
     for r in reqs:
-        badging.badge_issue(request_id=r.pk)
-    batch = badging.batch_create(
+        issuing.badge_issue(request_id=r.pk)
+    batch = printing.batch_create(
         event=event, badges=Badge.objects.filter(event=event), actor=badge_desk, layout="a4_cr80"
     )
-    batch = badging.batch_render(batch_id=batch.pk)
+    batch = printing.batch_render(batch_id=batch.pk)
     assert batch.state == PrintBatch.State.DONE and batch.done == 3
     path = private_dir / batch.file.name
     reader = PdfReader(path)
@@ -96,21 +97,23 @@ def test_a_print_batch_renders_one_pdf_and_marks_the_badges_printed(
     assert decoded == set(Badge.objects.values_list("qr_text", flat=True))
     assert set(AccreditationRequest.objects.values_list("status", flat=True)) == {Status.PRINTED}
     assert set(Badge.objects.values_list("print_count", flat=True)) == {1}
-    assert badging.batch_render(batch_id=batch.pk) is None  # a finished batch is not rendered twice
+    assert (
+        printing.batch_render(batch_id=batch.pk) is None
+    )  # a finished batch is not rendered twice
 
 
 def test_a_reprint_needs_a_reason_and_a_lost_badge_gets_a_new_version(event, reviewer, badge_desk):
     req = approved(event, reviewer)
-    badge = badging.badge_issue(request_id=req.pk)
-    badging.batch_render(
-        batch_id=badging.batch_create(event=event, badges=[badge], actor=badge_desk).pk
+    badge = issuing.badge_issue(request_id=req.pk)
+    printing.batch_render(
+        batch_id=printing.batch_create(event=event, badges=[badge], actor=badge_desk).pk
     )
     badge.refresh_from_db()
     with pytest.raises(ServiceError) as refused:
-        badging.batch_create(event=event, badges=[badge], actor=badge_desk)
+        printing.batch_create(event=event, badges=[badge], actor=badge_desk)
     assert refused.value.code == "reason_required"
     old_code = badge.qr_text
-    badging.badge_reissue(
+    issuing.badge_reissue(
         badge=badge, actor=badge_desk, reason="Lost in the press room", confirmed=True
     )
     badge.refresh_from_db()
@@ -126,17 +129,17 @@ def test_a_reprint_needs_a_reason_and_a_lost_badge_gets_a_new_version(event, rev
 
 def test_handover_requires_a_printed_badge_and_an_identity_check(event, reviewer, badge_desk):
     req = approved(event, reviewer)
-    badge = badging.badge_issue(request_id=req.pk)
+    badge = issuing.badge_issue(request_id=req.pk)
     with pytest.raises(ServiceError) as refused:
-        badging.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
+        issuing.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
     assert refused.value.code == "not_printed"
-    badging.batch_render(
-        batch_id=badging.batch_create(event=event, badges=[badge], actor=badge_desk).pk
+    printing.batch_render(
+        batch_id=printing.batch_create(event=event, badges=[badge], actor=badge_desk).pk
     )
     with pytest.raises(ServiceError) as refused:
-        badging.badge_handover(badge=badge, actor=badge_desk, identity_checked=False)
+        issuing.badge_handover(badge=badge, actor=badge_desk, identity_checked=False)
     assert refused.value.code == "identity_not_checked"
-    badging.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
+    issuing.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
     badge.refresh_from_db()
     assert (
         badge.collected_by == badge_desk
@@ -146,9 +149,9 @@ def test_handover_requires_a_printed_badge_and_an_identity_check(event, reviewer
 
 def test_only_the_badge_desk_prints(event, reviewer, gate_agent):
     req = approved(event, reviewer)
-    badge = badging.badge_issue(request_id=req.pk)
+    badge = issuing.badge_issue(request_id=req.pk)
     with pytest.raises(ServiceError):
-        badging.batch_create(event=event, badges=[badge], actor=gate_agent)
+        printing.batch_create(event=event, badges=[badge], actor=gate_agent)
     with pytest.raises(BadgeCodeError):
         verify_code(
             badge.qr_text[:-2] + ("A" if badge.qr_text[-2] != "A" else "B") + badge.qr_text[-1],

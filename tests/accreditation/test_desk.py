@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from accreditation import badging, review
+from accreditation import review
+from accreditation.badges import issuing, printing
 from accreditation.models import AccreditationRequest, AuditEntry, Badge, PrintBatch, Status
 from tests.factories import make_request
 
@@ -17,7 +18,7 @@ def issued(event, reviewer):
     for country in ("MA", "FR"):
         req = make_request(event, outlet_country=country)
         review.request_approve(request=req, actor=reviewer)
-        badging.badge_issue(request_id=req.pk)
+        issuing.badge_issue(request_id=req.pk)
         reqs.append(req)
     return reqs
 
@@ -65,8 +66,8 @@ def test_a_lost_badge_is_reissued_and_reprinted_from_the_desk(
 ):
     client.force_login(badge_desk)
     badge = Badge.objects.get(request=issued[0])
-    badging.batch_render(
-        batch_id=badging.batch_create(event=event, badges=[badge], actor=badge_desk).pk
+    printing.batch_render(
+        batch_id=printing.batch_create(event=event, badges=[badge], actor=badge_desk).pk
     )
     with django_capture_on_commit_callbacks(execute=True):
         client.post(

@@ -4,7 +4,8 @@
 import pytest
 from django.urls import reverse
 
-from accreditation import badging, review
+from accreditation import review
+from accreditation.badges import issuing, printing
 from accreditation.errors import ServiceError
 from accreditation.models import AuditEntry, Badge, PrintBatch
 from tests.factories import make_request
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.django_db
 def printed(event, reviewer, badge_desk):
     req = make_request(event)
     review.request_approve(request=req, actor=reviewer)
-    badge = badging.badge_issue(request_id=req.pk)
-    badging.batch_render(
-        batch_id=badging.batch_create(event=event, badges=[badge], actor=badge_desk).pk
+    badge = issuing.badge_issue(request_id=req.pk)
+    printing.batch_render(
+        batch_id=printing.batch_create(event=event, badges=[badge], actor=badge_desk).pk
     )
     badge.refresh_from_db()
     return badge
@@ -26,23 +27,23 @@ def printed(event, reviewer, badge_desk):
 
 @pytest.fixture
 def handed_over(printed, badge_desk):
-    badging.badge_handover(badge=printed, actor=badge_desk, identity_checked=True)
+    issuing.badge_handover(badge=printed, actor=badge_desk, identity_checked=True)
     printed.refresh_from_db()
     return printed
 
 
 def test_a_damaged_print_is_reprinted_with_the_same_code_before_handover(printed, badge_desk):
-    batch = badging.batch_create(
+    batch = printing.batch_create(
         event=printed.event, badges=[printed], actor=badge_desk, reprint_reason="Smudged"
     )
-    badging.batch_render(batch_id=batch.pk)
+    printing.batch_render(batch_id=batch.pk)
     printed.refresh_from_db()
     assert printed.version == 1 and printed.print_count == 2
 
 
 def test_no_same_code_copy_once_the_badge_was_handed_over(handed_over, badge_desk):
     with pytest.raises(ServiceError) as refused:
-        badging.batch_create(
+        printing.batch_create(
             event=handed_over.event, badges=[handed_over], actor=badge_desk, reprint_reason="x"
         )
     assert refused.value.code == "handed_over"
@@ -50,11 +51,11 @@ def test_no_same_code_copy_once_the_badge_was_handed_over(handed_over, badge_des
 
 
 def test_a_copy_queued_before_handover_is_not_printed_after_it(printed, badge_desk):
-    batch = badging.batch_create(
+    batch = printing.batch_create(
         event=printed.event, badges=[printed], actor=badge_desk, reprint_reason="Smudged"
     )
-    badging.badge_handover(badge=printed, actor=badge_desk, identity_checked=True)
-    done = badging.batch_render(batch_id=batch.pk)
+    issuing.badge_handover(badge=printed, actor=badge_desk, identity_checked=True)
+    done = printing.batch_render(batch_id=batch.pk)
     printed.refresh_from_db()
     assert printed.print_count == 1
     assert done.state == "failed" and "handed over" in done.error and not done.file
@@ -66,12 +67,12 @@ def test_a_new_version_needs_a_confirmation_and_a_reason(handed_over, badge_desk
         (True, " ", "reason_required"),
     ):
         with pytest.raises(ServiceError) as refused:
-            badging.badge_reissue(
+            issuing.badge_reissue(
                 badge=handed_over, actor=badge_desk, reason=reason, confirmed=confirmed
             )
         assert refused.value.code == code
     assert Badge.objects.get(pk=handed_over.pk).version == 1
-    badging.badge_reissue(badge=handed_over, actor=badge_desk, reason="Lost", confirmed=True)
+    issuing.badge_reissue(badge=handed_over, actor=badge_desk, reason="Lost", confirmed=True)
     entry = AuditEntry.objects.get(action="badge.reissued")
     assert entry.reason == "Lost" and entry.data["version"] == 2
     assert entry.actor_id == badge_desk.pk

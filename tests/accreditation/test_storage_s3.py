@@ -13,7 +13,8 @@ import pytest
 from django.core.files.storage import storages
 from django.urls import reverse
 
-from accreditation import badging, review
+from accreditation import review
+from accreditation.badges import issuing, printing
 from accreditation.models import AccreditationRequest, Document
 from accreditation.retention import retention_purge
 from accreditation.storage import private_storage
@@ -100,9 +101,9 @@ def test_a_request_lives_and_dies_in_the_bucket(
 
     # Approved, the badge is drawn from the photo kept in the bucket.
     review.request_approve(request=req, actor=reviewer)
-    badge = badging.badge_issue(request_id=req.pk)
-    batch = badging.batch_create(event=event, badges=[badge], actor=badge_desk)
-    badging.batch_render(batch_id=batch.pk)
+    badge = issuing.badge_issue(request_id=req.pk)
+    batch = printing.batch_create(event=event, badges=[badge], actor=badge_desk)
+    printing.batch_render(batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.file.name and f"presspass/{batch.file.name}" in keys(s3)
 

@@ -12,7 +12,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accreditation import badging, review
+from accreditation import review
+from accreditation.badges import issuing, printing
 from accreditation.models import Scan
 from events.models import Checkpoint, Session
 from tests.browser.conftest import phone_context
@@ -70,12 +71,12 @@ def collected_badges(event, staff, session, names):
     for given in names:
         req = make_request(event, given_names=given, outlet_name="Le Matin")
         review.request_approve(request=req, actor=staff["reviewer"], sessions=[session])
-        badges.append(badging.badge_issue(request_id=req.pk))
-    badging.batch_render(
-        batch_id=badging.batch_create(event=event, badges=badges, actor=staff["desk"]).pk
+        badges.append(issuing.badge_issue(request_id=req.pk))
+    printing.batch_render(
+        batch_id=printing.batch_create(event=event, badges=badges, actor=staff["desk"]).pk
     )
     for badge in badges:
-        badging.badge_handover(badge=badge, actor=staff["desk"], identity_checked=True)
+        issuing.badge_handover(badge=badge, actor=staff["desk"], identity_checked=True)
     return badges
 
 

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.urls import reverse
 from hypothesis import strategies as st
 
-from accreditation import badging, gate, review
+from accreditation import gate, review
+from accreditation.badges import issuing, printing
 from accreditation.badges.signing import (
     BadgeClaims,
     load_private_key,
@@ -54,12 +55,12 @@ def checkpoint_for(event, *kinds, name=None) -> Checkpoint:
 def issued(event, reviewer, *, sessions=None, **fields) -> Badge:
     req = make_request(event, **fields)
     review.request_approve(request=req, actor=reviewer, sessions=sessions)
-    return badging.badge_issue(request_id=req.pk)
+    return issuing.badge_issue(request_id=req.pk)
 
 
 def printed(event, badge_desk, *badges, reason="") -> None:
-    badging.batch_render(
-        batch_id=badging.batch_create(
+    printing.batch_render(
+        batch_id=printing.batch_create(
             event=event, badges=list(badges), actor=badge_desk, reprint_reason=reason
         ).pk
     )
@@ -69,7 +70,7 @@ def collected(event, reviewer, badge_desk, *, sessions=None, **fields) -> Badge:
     """A badge handed over at the desk, the way the desk does it."""
     badge = issued(event, reviewer, sessions=sessions, **fields)
     printed(event, badge_desk, badge)
-    badging.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
+    issuing.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
     badge.refresh_from_db()
     return badge
 

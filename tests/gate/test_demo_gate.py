@@ -8,7 +8,8 @@ import datetime as dt
 
 import pytest
 
-from accreditation import badging, gate, review
+from accreditation import gate, review
+from accreditation.badges import issuing, printing
 from events.demo import seed_ga93
 from events.models import Checkpoint
 from tests.factories import make_request, make_user
@@ -26,9 +27,11 @@ def test_the_seeded_main_hall_denies_media_at_every_minute_of_the_plenary():
     req = make_request(event, given_names="Amina")
     # Granted every session open to media (the opening and the closing).
     review.request_approve(request=req, actor=reviewer)
-    badge = badging.badge_issue(request_id=req.pk)
-    badging.batch_render(batch_id=badging.batch_create(event=event, badges=[badge], actor=desk).pk)
-    badging.badge_handover(badge=badge, actor=desk, identity_checked=True)
+    badge = issuing.badge_issue(request_id=req.pk)
+    printing.batch_render(
+        batch_id=printing.batch_create(event=event, badges=[badge], actor=desk).pk
+    )
+    issuing.badge_handover(badge=badge, actor=desk, identity_checked=True)
     badge.refresh_from_db()
     context = gate.checkpoint_context(checkpoint_id=hall.pk, agent_id=agent.pk, code=badge.qr_text)
     assert context.badge is not None

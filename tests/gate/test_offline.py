@@ -9,7 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accreditation import badging, gate, review
+from accreditation import gate, review
+from accreditation.badges import issuing
 from accreditation.models import AuditEntry, Scan
 from tests.factories import make_user
 from tests.gate.helpers import (
@@ -458,7 +459,7 @@ def test_the_revocation_list_gives_a_gate_what_it_needs_to_decide_offline(
     revoked = collected(event, reviewer, badge_desk)
     review.request_revoke(request=revoked.request, actor=reviewer, reason="Forged card")
     reissued = collected(event, reviewer, badge_desk)
-    badging.badge_reissue(badge=reissued, actor=badge_desk, reason="Lost", confirmed=True)
+    issuing.badge_reissue(badge=reissued, actor=badge_desk, reason="Lost", confirmed=True)
     uncollected = issued(event, reviewer)
     response = client.get(
         reverse("gate:api_revocations", args=[main_hall.pk]), headers=bearer(gate_agent)

@@ -15,7 +15,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accreditation import badging, gate, review
+from accreditation import gate, review
+from accreditation.badges import issuing
 from accreditation.models import AuditEntry, Scan
 from tests.factories import make_user
 from tests.gate import helpers as g
@@ -69,7 +70,7 @@ def test_an_old_version_uploaded_as_admitted_is_logged_as_denied(
     client, main_hall, badge, gate_agent, badge_desk
 ):
     old = badge.qr_text
-    badging.badge_reissue(badge=badge, actor=badge_desk, reason="Lost", confirmed=True)
+    issuing.badge_reissue(badge=badge, actor=badge_desk, reason="Lost", confirmed=True)
     scan = phone_says_admit(main_hall, old, g.DURING_OPENING)
     assert_refused_admission(upload_one(client, gate_agent, scan), "old_version")
 

@@ -9,7 +9,8 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from accreditation import badging, gate, review
+from accreditation import gate, review
+from accreditation.badges import issuing
 from accreditation.badges.signing import (
     BadgeClaims,
     generate_keypair,
@@ -220,7 +221,7 @@ def test_a_printed_badge_not_handed_over_is_refused(
     assert decide(main_hall, badge.qr_text, gate_agent).reason == "not_collected"
     printed(event, badge_desk, badge)
     assert decide(main_hall, badge.qr_text, gate_agent).reason == "not_collected"
-    badging.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
+    issuing.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
     assert decide(main_hall, badge.qr_text, gate_agent).reason == "ok"
 
 
@@ -250,12 +251,12 @@ def test_a_lost_badge_reissued_refuses_the_old_code_and_admits_the_new_one_once_
     event, main_hall, badge, gate_agent, badge_desk
 ):
     old_code = badge.qr_text
-    badging.badge_reissue(badge=badge, actor=badge_desk, reason="Lost", confirmed=True)
+    issuing.badge_reissue(badge=badge, actor=badge_desk, reason="Lost", confirmed=True)
     badge.refresh_from_db()
     assert decide(main_hall, old_code, gate_agent).reason == "old_version"
     assert decide(main_hall, badge.qr_text, gate_agent).reason == "not_collected"
     printed(event, badge_desk, badge, reason="Lost")
-    badging.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
+    issuing.badge_handover(badge=badge, actor=badge_desk, identity_checked=True)
     assert decide(main_hall, badge.qr_text, gate_agent).reason == "ok"
     assert decide(main_hall, old_code, gate_agent).reason == "old_version"
     assert decide(main_hall, code_for(badge, version=7), gate_agent).reason == "unknown_badge"

@@ -7,7 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accreditation import badging, gate
+from accreditation import gate
+from accreditation.badges import issuing
 from accreditation.models import Scan
 from tests.gate import helpers as g
 
@@ -21,7 +22,7 @@ def old_code_scanned(main_hall, badge, gate_agent, badge_desk):
     """Amina's lost badge (v1) is scanned after the desk issued her v2."""
     old = badge.qr_text
     g.decide(main_hall, old, gate_agent)
-    badging.badge_reissue(badge=badge, actor=badge_desk, reason="Lost", confirmed=True)
+    issuing.badge_reissue(badge=badge, actor=badge_desk, reason="Lost", confirmed=True)
     g.decide(main_hall, old, gate_agent)
     badge.refresh_from_db()
     return badge

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accreditation import desk_views
+from accreditation.badges import desk as desk_views
 
 app_name = "desk"
 urlpatterns = [

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from accreditation import badging
+from accreditation.badges import issuing, printing
 from accreditation.errors import ServiceError
 from accreditation.models import Badge, Document, PrintBatch, Status
 from accreditation.ratelimit import client_ip
@@ -67,7 +67,7 @@ def print_queue(request):
             else badges.filter(pk__in=request.POST.getlist("badge"))
         )
         try:
-            batch = badging.batch_create(
+            batch = printing.batch_create(
                 event=event,
                 badges=chosen,
                 actor=request.user,
@@ -162,14 +162,14 @@ def badge_detail(request, pk: int):
         action = request.POST.get("action")
         try:
             if action == "handover":
-                badging.badge_handover(
+                issuing.badge_handover(
                     badge=badge,
                     actor=request.user,
                     identity_checked=bool(request.POST.get("identity_checked")),
                 )
                 messages.success(request, _("Badge handed over."))
             elif action == "reprint":
-                batch = badging.batch_create(
+                batch = printing.batch_create(
                     event=badge.event,
                     badges=[badge],
                     actor=request.user,
@@ -177,13 +177,13 @@ def badge_detail(request, pk: int):
                 )
                 return redirect("desk:batch", pk=batch.pk)
             elif action == "reissue":
-                badge = badging.badge_reissue(
+                badge = issuing.badge_reissue(
                     badge=badge,
                     actor=request.user,
                     reason=request.POST.get("reason", ""),
                     confirmed=bool(request.POST.get("confirmed")),
                 )
-                batch = badging.batch_create(
+                batch = printing.batch_create(
                     event=badge.event,
                     badges=[badge],
                     actor=request.user,
