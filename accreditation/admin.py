@@ -16,7 +16,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from accreditation import checking, review, selectors, services, staff_views
+from accreditation import review, selectors, services, staff_views
+from accreditation.checks import pipeline
 from accreditation.errors import ServiceError
 from accreditation.models import (
     AccreditationRequest,
@@ -331,7 +332,7 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
             elif decision == "ask":
                 review.request_ask_info(request=req, actor=request.user, message=data["message"])
             elif decision == "recheck":
-                checking.checks_rerun(request=req, actor=request.user)
+                pipeline.checks_rerun(request=req, actor=request.user)
             elif decision == "revoke":
                 review.request_revoke(request=req, actor=request.user, reason=data["reason"])
             else:

@@ -8,4 +8,4 @@ class AccreditationConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the tasks in every process (web processes dispatch them by name).
-        from accreditation import checking, tasks  # noqa: F401
+        from accreditation import tasks  # noqa: F401

@@ -37,7 +37,7 @@ from accreditation.workflow import audit, require_allowed, transition
 from events.models import Event, Session
 
 # The document checks of a new request, or of the documents that answer a question
-# (accreditation/checking.py; queued through the outbox, run by accreditation/tasks.py).
+# (accreditation/checks/pipeline.py; queued through the outbox, run by accreditation/tasks.py).
 RUN_CHECKS = "accreditation.run_checks"
 
 log = logging.getLogger(__name__)

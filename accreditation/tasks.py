@@ -68,7 +68,7 @@ def purge_pending_uploads() -> int:
     acks_late=True,
 )
 def run_checks(request_id: int, outbox_id: int | None = None) -> None:
-    from accreditation.checking import checks_run
+    from accreditation.checks.pipeline import checks_run
 
     checks_run(request_id=request_id)
     outbox.claim(outbox_id)
@@ -76,7 +76,7 @@ def run_checks(request_id: int, outbox_id: int | None = None) -> None:
 
 @shared_task(name="accreditation.sweep_checks")
 def sweep_checks() -> int:
-    from accreditation.checking import checks_sweep
+    from accreditation.checks.pipeline import checks_sweep
 
     return checks_sweep()
 

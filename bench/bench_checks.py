@@ -12,7 +12,7 @@ one thread by default because a deployment runs one worker process per core; pas
 table shows the median and the best of the runs, and requests/s is from the total wall time.
 
 Three ways of checking the same request are measured: the check functions one document after
-the other, the same in three threads, and the worker's own code (``checking._file_checks``
+the other, the same in three threads, and the worker's own code (``pipeline._file_checks``
 for the three documents in the thread pool ``checks_run`` uses, writing the derived files to a
 scratch private storage; only the database reads and writes of ``checks_run`` are left out).
 """
@@ -149,7 +149,7 @@ def worker_request(folder: Path, inputs: dict[str, Path]):
     django.setup()
     from django.core.files import File
 
-    from accreditation import checking
+    from accreditation.checks import pipeline
     from accreditation.models import Document
     from accreditation.storage import private_storage
 
@@ -168,7 +168,7 @@ def worker_request(folder: Path, inputs: dict[str, Path]):
     def timed(part):
         part_started = time.perf_counter()
         documents[part].sha256 = ""  # hashed by the checks, as on a first run
-        results, derived, _phash = checking._file_checks(documents[part])
+        results, derived, _phash = pipeline._file_checks(documents[part])
         assert not any(r.failed for r in results) and derived, f"the {part} must pass"
         return (time.perf_counter() - part_started) * 1000
 
@@ -239,7 +239,7 @@ def main() -> int:
                 lambda: check_request_in_threads(inputs, pool),
             )
         run(
-            "as the worker does it: checking._file_checks in threads, derived files stored",
+            "as the worker does it: pipeline._file_checks in threads, derived files stored",
             args.requests,
             worker_request(folder, inputs),
         )

@@ -1,7 +1,8 @@
-"""Automated document checks: pure functions from uploaded files to check results.
+"""Automated document checks: the pipeline a worker runs on each submitted request
+(``pipeline``: ``checks_run``, ``checks_rerun``, ``checks_sweep``; it stores results and moves
+the request on), and the pure checks it calls (the other modules here).
 
-No models and no database here: the services store what these functions return, and a
-Celery task calls them. Each check returns :class:`CheckResult` values carrying a stable
+The pure checks have no models and no database: the pipeline stores what they return. Each check returns :class:`CheckResult` values carrying a stable
 machine code (``image.pixels``, ``portrait.face_count``, ``pdf.javascript``, …), an
 :class:`Outcome` and a lazily translated message; none raises on hostile input.
 

@@ -36,7 +36,7 @@ class Document(models.Model):
     original_name = models.CharField(_("file name given"), max_length=200)
     content_type = models.CharField(_("type (from content)"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    # Of the file as uploaded; recorded by the document checks (accreditation.checking), which
+    # Of the file as uploaded; recorded by the document checks (accreditation.checks.pipeline), which
     # read the file anyway, rather than in the web request.
     sha256 = models.CharField(max_length=64, db_index=True, blank=True, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)

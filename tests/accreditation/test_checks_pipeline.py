@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from accreditation.checking import checks_run, checks_sweep
+from accreditation.checks.pipeline import checks_run, checks_sweep
 from accreditation.models import AccreditationRequest, CheckResult, Document, Status
 from accreditation.services import status_path
 from tests.factories import application_data, application_files, image_bytes, portrait_bytes, upload
