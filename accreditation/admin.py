@@ -16,7 +16,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from accreditation import review, selectors, services, staff_views
+from accreditation import review, services, staff_views
 from accreditation.checks import pipeline
 from accreditation.errors import ServiceError
 from accreditation.models import (
@@ -28,6 +28,7 @@ from accreditation.models import (
     Status,
     Vetting,
 )
+from accreditation.review import selectors
 from accreditation.workflow import action_allowed
 from events.models import Event, Session
 
@@ -385,7 +386,7 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         return self._csv_response(request, changelist.get_queryset(request), "filtered")
 
     def _csv_response(self, request, queryset, scope):
-        from accreditation.review import _safe_cell
+        from accreditation.review.vetting import safe_cell
         from accreditation.workflow import audit
 
         audit(
@@ -400,7 +401,7 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
 
         writer = csv.writer(Echo())
         rows = (
-            writer.writerow([_safe_cell(c) for c in row]) for row in selectors.export_rows(queryset)
+            writer.writerow([safe_cell(c) for c in row]) for row in selectors.export_rows(queryset)
         )
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="accreditation-requests.csv"'
