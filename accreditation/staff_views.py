@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 
 from accreditation.models import Document
 from accreditation.ratelimit import client_ip
+from accreditation.storage import private_file_response
 from accreditation.workflow import audit
 
 PREVIEWABLE = {"image/jpeg", "image/png"}
@@ -45,17 +46,14 @@ def document_file(request, pk: int, variant: str = "original"):
         data={"document": document.pk, "kind": document.kind, "variant": variant},
         ip_address=client_ip(request),
     )
-    handle = document.file.storage.open(name, "rb")
     inline = content_type in PREVIEWABLE or content_type == "application/pdf"
     extension = name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        handle,
+    response = private_file_response(
+        name,
         content_type=content_type,
         as_attachment=not inline,
         filename=f"{document.request.reference}-{document.kind}-{variant}.{extension}",
     )
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = (
         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
     )

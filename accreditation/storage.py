@@ -4,11 +4,14 @@ import datetime
 import os
 import secrets
 import time
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
+from django.http import FileResponse, HttpResponse
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import LazyObject, empty
+from django.utils.http import content_disposition_header
 
 
 @deconstructible
@@ -37,6 +40,31 @@ _private = _PrivateStorageProxy()
 
 def private_storage():
     return _private
+
+
+def private_file_response(
+    name: str, *, filename: str | None, content_type: str, as_attachment: bool
+) -> HttpResponse:
+    """One private file as a response, never cached nor sniffed; call it once access is checked.
+
+    With PRESSPASS_X_ACCEL_PREFIX set (and files in a folder, not a bucket) the response is empty
+    and names the file for nginx to send from its `internal` location (X-Accel-Redirect, see
+    config/nginx/presspass.conf), so the web process is free at once; otherwise the web process
+    streams the file. Either way a missing file raises FileNotFoundError."""
+    storage = private_storage()
+    prefix = settings.PRESSPASS_X_ACCEL_PREFIX
+    if prefix and isinstance(storage, FileSystemStorage):
+        if not storage.exists(name):
+            raise FileNotFoundError(name)
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"
+    else:
+        response = FileResponse(storage.open(name, "rb"), content_type=content_type)
+    disposition = content_disposition_header(as_attachment, filename) or "inline"
+    response["Content-Disposition"] = disposition
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 INCOMING = "incoming"  # uploads being received, inside a local private storage

@@ -196,7 +196,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # Publishing never retries inside a web request: if Redis is down the task stays in the outbox
-# (accreditation.outbox) and beat dispatches it once Redis is back.
+# (accreditation.notify.outbox) and beat dispatches it once Redis is back.
 # A task whose worker died unacknowledged is redelivered after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
@@ -292,6 +292,12 @@ if env_str("PRIVATE_STORAGE_S3_BUCKET"):
         },
     }
 MEDIA_ROOT = VAR_DIR / "media"  # nothing personal is ever stored here
+# Behind nginx (config/nginx/presspass.conf): the `internal` location aliasing
+# PRIVATE_STORAGE_ROOT, e.g. /_protected. Checked views then answer with X-Accel-Redirect and
+# nginx sends the file. Empty (the default): the web process streams files itself.
+PRESSPASS_X_ACCEL_PREFIX = env_str("PRESSPASS_X_ACCEL_PREFIX").rstrip("/")
+if PRESSPASS_X_ACCEL_PREFIX and not PRESSPASS_X_ACCEL_PREFIX.startswith("/"):
+    raise ImproperlyConfigured("PRESSPASS_X_ACCEL_PREFIX must be a path such as /_protected")
 
 # Uploads: size limits are enforced while streaming (accreditation.uploads), these bound the rest.
 PRESSPASS_MAX_FILE_MB = env_int("PRESSPASS_MAX_FILE_MB", 10)

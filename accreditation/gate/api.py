@@ -22,7 +22,7 @@ from functools import lru_cache, wraps
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
-from django.http import FileResponse, JsonResponse
+from django.http import JsonResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -36,7 +36,7 @@ from accreditation.errors import ServiceError
 from accreditation.gate import openapi as api_description
 from accreditation.ratelimit import client_ip
 from accreditation.roles import may_scan
-from accreditation.storage import private_storage
+from accreditation.storage import private_file_response
 from events.models import Checkpoint, Session
 
 SCAN_MAX_BYTES = 8 * 1024
@@ -533,16 +533,15 @@ def photo(request, ticket: str):
     name = gate.photo_for_ticket(ticket, agent_id=_agent(request))
     if name is None:
         raise ApiError(404, "no_photo", _("No photo for this scan."))
-    storage = private_storage()
     try:
-        handle = storage.open(name, "rb")
+        return private_file_response(
+            name,
+            filename=None,  # Content-Disposition: inline
+            content_type=mimetypes.guess_type(name)[0] or "image/jpeg",
+            as_attachment=False,
+        )
     except (FileNotFoundError, OSError):
         raise ApiError(404, "no_photo", _("No photo for this scan.")) from None
-    response = FileResponse(handle, content_type=mimetypes.guess_type(name)[0] or "image/jpeg")
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    return response
 
 
 @api_view("GET")

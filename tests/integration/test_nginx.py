@@ -1,0 +1,163 @@
+"""Debian's nginx, running the shipped config/nginx/presspass.conf, in front of gunicorn.
+
+A body past the limit is refused by nginx before gunicorn sees it; a client cannot choose the
+address Django sees; private documents are sent by nginx once Django has checked who asks, and
+never on their own; plain HTTP and unknown host names get no further than nginx.
+"""
+
+import http.client
+import socket
+import ssl
+
+import pytest
+from django.conf import global_settings
+from django.urls import reverse
+
+from accreditation.models import AuditEntry
+from tests.factories import make_event, make_request, make_user
+from tests.integration.stack import (
+    BIN,
+    Browser,
+    Nginx,
+    Stack,
+    database_url,
+    nginx_binary,
+    wait_for,
+)
+
+if not nginx_binary():
+    pytest.skip("needs Debian's nginx (apt-get install nginx-light)", allow_module_level=True)
+if not (BIN / "gunicorn").exists():
+    pytest.skip("needs gunicorn in the virtualenv", allow_module_level=True)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MB = 1024 * 1024
+HOST = "localhost"  # a name, so that the client sends it in the TLS handshake (SNI)
+
+
+@pytest.fixture
+def proxy(tmp_path, settings):
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS  # users made here sign in there
+    web = Stack(workdir=tmp_path, database_url=database_url(), redis=None)
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "probe.txt").write_text("collected")
+    front = Nginx(
+        tmp_path,
+        upstream=f"127.0.0.1:{web.port}",
+        static_root=static,
+        private_root=tmp_path / "private",  # the test's private storage, too (tests/conftest.py)
+        host=HOST,
+    )
+    web.env.update(
+        PRESSPASS_HTTPS="1",
+        PRESSPASS_TRUSTED_PROXIES="1",
+        PRESSPASS_X_ACCEL_PREFIX="/_protected",
+        ALLOWED_HOSTS=HOST,
+        CSRF_TRUSTED_ORIGINS=front.base,
+        SITE_URL=front.base,
+    )
+    web.start_web("--access-logfile", str(tmp_path / "access.log"))
+    try:
+        front.start()
+        wait_for(
+            lambda: front.browser().get("/health/")[0] == 200,
+            timeout=60,
+            what="gunicorn behind nginx",
+            interval=0.5,
+        )
+        yield front, web
+    finally:
+        front.stop()
+        web.stop()
+
+
+def test_a_body_past_the_limit_is_refused_by_nginx_before_gunicorn_reads_it(proxy):
+    front, web = proxy
+    event = make_event(slug="big")
+    path = f"/events/{event.slug}/apply/"
+    browser = front.browser()
+    browser.get(path)
+    huge = ("passport.pdf", b"%PDF-1.4\n" + b"\0" * (60 * MB), "application/pdf")
+    status, headers, page = browser.post(path, {"email": "a@example.com"}, {"identity": huge})
+    assert status == 413 and "413 Request Entity Too Large" in page
+    assert headers["Server"] == "nginx"  # and no version (server_tokens off)
+
+    # gunicorn logs each request it answers: a later one shows up, the refused one never did.
+    assert browser.get(path)[0] == 200
+    access_log = web.workdir / "access.log"
+    wait_for(lambda: access_log.read_text().count(f"GET {path}") == 2, timeout=10, what="the log")
+    assert "POST" not in access_log.read_text()
+
+
+def test_a_client_cannot_choose_the_address_django_sees(proxy):
+    from axes.models import AccessAttempt
+
+    front, _web = proxy
+    make_user("gate", "Gate agent")
+    attacker = front.browser()
+    attacker.get("/admin/login/")
+    for spoofed in ("203.0.113.9", "198.51.100.7"):
+        status, _headers, _page = attacker.post(
+            "/admin/login/",
+            {"username": "gate", "password": "wrong", "next": "/admin/"},
+            headers={"X-Forwarded-For": spoofed},
+        )
+        assert status == 200  # the form again
+    # Sign-in throttling counts per client (accreditation.ratelimit.client_ip): both failures
+    # are from the address that connected to nginx, whatever the client claimed.
+    (attempt,) = AccessAttempt.objects.filter(username="gate")
+    assert (attempt.ip_address, attempt.failures_since_start) == ("127.0.0.1", 2)
+
+
+def test_a_private_document_is_sent_by_nginx_once_django_has_checked_who_asks(proxy):
+    front, _web = proxy
+    req = make_request(make_event(slug="docs"))
+    identity = req.documents.get(kind="identity")
+    with identity.file.open("rb") as stored:
+        content = stored.read()
+    make_user("reviewer", "Reviewer")
+    reviewer = front.browser()
+    reviewer.login("reviewer", "correct horse battery")
+
+    url = reverse("admin:accreditation_document_file", args=[identity.pk, "original"])
+    status, headers, body = reviewer.request("GET", url, raw=True)
+    assert status == 200 and body == content
+    assert AuditEntry.objects.filter(action="document.viewed").count() == 1
+    assert headers["Content-Type"] == "application/pdf"
+    assert (
+        headers["Content-Disposition"]
+        == f'inline; filename="{req.reference}-identity-original.pdf"'
+    )
+    assert {"no-store", "private"} <= set(headers["Cache-Control"].split(", "))  # + the admin's
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in headers["Content-Security-Policy"]
+    assert "X-Accel-Redirect" not in headers
+    assert "Last-Modified" in headers  # nginx read the file; Django's answer was empty
+
+    # The internal location answers only Django: its address alone, even the right one, is 404.
+    assert reviewer.request("GET", f"/_protected/{identity.file.name}")[0] == 404
+    assert front.browser().request("GET", f"/_protected/{identity.file.name}")[0] == 404
+
+
+def test_plain_http_is_redirected_and_other_host_names_are_turned_away(proxy):
+    front, _web = proxy
+    plain = Browser(f"http://{HOST}:{front.http_port}")
+    status, headers, _page = plain.get("/events/big/apply/?late=1")
+    assert status == 301 and headers["Location"] == f"https://{HOST}/events/big/apply/?late=1"
+
+    browser = front.browser()
+    status, headers, _page = browser.get("/")
+    # Django sees the scheme (X-Forwarded-Proto): no redirect of its own, HSTS.
+    assert status == 200 and "Strict-Transport-Security" in headers
+    assert browser.get("/static/probe.txt")[::2] == (200, "collected")
+
+    with pytest.raises(http.client.RemoteDisconnected):  # 444: closed without an answer
+        plain.request("GET", "/", headers={"Host": "elsewhere.example"})
+    anything = ssl.create_default_context()
+    anything.check_hostname = False
+    anything.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", front.https_port)) as raw:
+        with pytest.raises(ssl.SSLError, match="UNRECOGNIZED_NAME"):
+            anything.wrap_socket(raw, server_hostname="elsewhere.example")
