@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -17,6 +17,7 @@ from accreditation.badges import issuing, printing
 from accreditation.errors import ServiceError
 from accreditation.models import Badge, Document, PrintBatch, Status
 from accreditation.ratelimit import client_ip
+from accreditation.storage import private_file_response
 from accreditation.workflow import audit
 from events.models import Event
 
@@ -125,14 +126,12 @@ def batch_file(request, pk: int):
         data={"batch": batch.pk},
         ip_address=client_ip(request),
     )
-    response = FileResponse(
-        batch.file.storage.open(batch.file.name, "rb"),
+    response = private_file_response(
+        batch.file.name,
         content_type="application/pdf",
         as_attachment=True,
         filename=f"badges-{batch.pk}.pdf",
     )
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
