@@ -16,7 +16,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from accreditation import review, services, staff_views
+from accreditation import apply, review, staff_views
 from accreditation.checks import pipeline
 from accreditation.errors import ServiceError
 from accreditation.models import (
@@ -510,7 +510,7 @@ class LateAdmissionAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        admission = services.late_admission_create(
+        admission = apply.late_admission_create(
             event=obj.event,
             name=obj.name,
             email=obj.email,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
-from accreditation import services
+from accreditation import apply
 from accreditation.models import AccreditationRequest, LateAdmission
 from accreditation.notify import emails, outbox
 
@@ -56,7 +56,7 @@ def dispatch_outbox() -> int:
 
 @shared_task(name="accreditation.purge_pending_uploads")
 def purge_pending_uploads() -> int:
-    return services.pending_purge()
+    return apply.pending_purge()
 
 
 @shared_task(

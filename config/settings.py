@@ -299,7 +299,7 @@ PRESSPASS_X_ACCEL_PREFIX = env_str("PRESSPASS_X_ACCEL_PREFIX").rstrip("/")
 if PRESSPASS_X_ACCEL_PREFIX and not PRESSPASS_X_ACCEL_PREFIX.startswith("/"):
     raise ImproperlyConfigured("PRESSPASS_X_ACCEL_PREFIX must be a path such as /_protected")
 
-# Uploads: size limits are enforced while streaming (accreditation.uploads), these bound the rest.
+# Uploads: size limits are enforced while streaming (accreditation.apply.uploads), these bound the rest.
 PRESSPASS_MAX_FILE_MB = env_int("PRESSPASS_MAX_FILE_MB", 10)
 PRESSPASS_MAX_TOTAL_MB = env_int("PRESSPASS_MAX_TOTAL_MB", 25)
 DATA_UPLOAD_MAX_NUMBER_FILES = 8

@@ -11,5 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("accreditation.badges.urls")),
     path("gate/", include("accreditation.gate.urls")),
-    path("", include("accreditation.urls")),
+    path("", include("accreditation.apply.urls")),
 ]

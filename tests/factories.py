@@ -165,8 +165,8 @@ def make_request(
     from django.utils import timezone
 
     from accreditation import tokens
+    from accreditation.apply import new_reference
     from accreditation.models import AccreditationRequest, Document
-    from accreditation.services import new_reference
     from accreditation.storage import private_storage, random_name
 
     n = next(_counter)

@@ -10,7 +10,7 @@ import sys
 import pytest
 from django.urls import reverse
 
-from accreditation import services
+from accreditation import apply
 from tests.factories import make_request, make_user
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def pages(event, req_url):
 
 def status_url(event):
     """A journalist's private status page (the link their e-mail carries)."""
-    return services.status_path(make_request(event))
+    return apply.status_path(make_request(event))
 
 
 def test_every_page_has_a_strict_policy_and_no_page_but_the_gate_gets_the_camera(client, event):

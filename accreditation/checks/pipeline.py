@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accreditation import services
+from accreditation import apply
 from accreditation.checks import faces, hashing, identity, images, pdfs
 from accreditation.checks.results import CheckResult as Result
 from accreditation.checks.results import Outcome, worst
@@ -38,7 +38,7 @@ from accreditation.workflow import require_allowed, transition
 
 log = logging.getLogger(__name__)
 
-TASK = services.RUN_CHECKS
+TASK = apply.RUN_CHECKS
 SYSTEM = "presspass-checks"
 # Results that mean the journalist must send another file before staff can use the request.
 ASK_JOURNALIST = {
@@ -100,7 +100,7 @@ def _file_checks(document: Document) -> tuple[list[Result], dict, str]:
             document.sha256 = hashing.sha256_of(path)
         with open(path, "rb") as handle:
             detected = sniff(handle)
-        if detected not in services.ALLOWED_TYPES[document.kind]:
+        if detected not in apply.ALLOWED_TYPES[document.kind]:
             results.append(
                 Result(
                     "file.type",

@@ -24,7 +24,7 @@ def _send(template: str, context: dict, *, to: str, reply_to: str, language: str
 
 
 def send_to_applicant(req: AccreditationRequest, template: str, extra: dict | None = None) -> None:
-    from accreditation.services import status_url
+    from accreditation.apply import status_url
 
     event = req.event
     context = {"req": req, "event": event, "status_url": status_url(req), **(extra or {})}
@@ -53,7 +53,7 @@ def send_contact_notice(req: AccreditationRequest) -> None:
 
 
 def send_late_admission(admission: LateAdmission, language: str) -> None:
-    from accreditation.services import late_admission_url
+    from accreditation.apply import late_admission_url
 
     event = admission.event
     context = {"admission": admission, "event": event, "url": late_admission_url(admission)}

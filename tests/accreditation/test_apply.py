@@ -9,8 +9,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accreditation.apply.submission import REFERENCE_ALPHABET
 from accreditation.models import AccreditationRequest, AuditEntry, Document, PendingUpload
-from accreditation.services import REFERENCE_ALPHABET
 from tests.factories import (
     application_data,
     application_files,
@@ -116,7 +116,7 @@ def test_after_the_deadline_the_form_is_closed_for_get_and_post(client, db):
 def test_staff_can_let_a_named_person_apply_late(
     client, db, django_capture_on_commit_callbacks, django_user_model
 ):
-    from accreditation.services import late_admission_create
+    from accreditation.apply import late_admission_create
 
     event = make_event(
         accreditation_opens_at=timezone.now() - dt.timedelta(days=60),

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from accreditation.apply import status_path
 from accreditation.checks.pipeline import checks_run, checks_sweep
 from accreditation.models import AccreditationRequest, CheckResult, Document, Status
-from accreditation.services import status_path
 from tests.factories import application_data, application_files, image_bytes, portrait_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,7 @@ def test_a_question_asked_before_the_checks_ran_does_not_skip_them(
 ):
     """At the deadline rush a reviewer may ask a question while the checks are still queued;
     the checks then stand down, and run once the journalist answers, even with text only."""
-    from accreditation import review, services
+    from accreditation import apply, review
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = client.post(
@@ -157,7 +157,7 @@ def test_a_question_asked_before_the_checks_ran_does_not_skip_them(
 
     req.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_answer(request=req, text="Le Matin.", draft_key="")
+        apply.request_answer(request=req, text="Le Matin.", draft_key="")
     req.refresh_from_db()
     assert req.status == Status.IN_REVIEW and req.check_outcome
     assert CheckResult.objects.filter(request=req, code="file.type").count() == 3

@@ -44,7 +44,7 @@ def test_sixteen_journalists_submitting_at_once_all_get_their_confirmation():
 def test_a_double_tapped_send_keeps_one_copy_of_each_file_and_no_error(settings, tmp_path):
     """Two posts of the same draft at once (a double tap on a refused form): both keep their
     files without an error; the draft ends with one file per slot and nothing left on disk."""
-    from accreditation import services
+    from accreditation import apply
     from accreditation.models import PendingUpload
     from tests.factories import pdf_bytes, upload
 
@@ -55,12 +55,12 @@ def test_a_double_tapped_send_keeps_one_copy_of_each_file_and_no_error(settings,
 
         def post(n: int, round_=round_, start=start) -> None:
             try:
-                checked, refused = services.uploads_check(
+                checked, refused = apply.uploads_check(
                     uploads={"identity": upload(f"p{n}.pdf", pdf_bytes(f"Passport {n}"))}
                 )
                 assert not refused
                 start.wait()
-                services.uploads_stash(draft_key=f"draft-{round_}", uploads=checked)
+                apply.uploads_stash(draft_key=f"draft-{round_}", uploads=checked)
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:

@@ -3,6 +3,8 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accreditation import review
 from accreditation.badges import issuing, printing
@@ -58,7 +60,11 @@ def test_a_copy_queued_before_handover_is_not_printed_after_it(printed, badge_de
     done = printing.batch_render(batch_id=batch.pk)
     printed.refresh_from_db()
     assert printed.print_count == 1
-    assert done.state == "failed" and "handed over" in done.error and not done.file
+    assert done.state == "failed" and not done.file
+    with translation.override(printed.event.languages[0]):
+        assert done.error == gettext(
+            "Nothing to print: every badge in it was handed over after it was queued."
+        )
 
 
 def test_a_new_version_needs_a_confirmation_and_a_reason(handed_over, badge_desk):

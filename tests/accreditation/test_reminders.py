@@ -7,7 +7,7 @@ import datetime as dt
 import time_machine
 from django.core import mail
 
-from accreditation import review, services
+from accreditation import apply, review
 from accreditation.models import AuditEntry, Status
 from accreditation.notify.reminders import reminders_send
 from tests.factories import make_event, make_request
@@ -39,7 +39,7 @@ def test_an_unanswered_question_is_recalled_once_after_three_days(
     (reminder,) = mail.outbox
     assert reminder.to == [req.email]
     assert "Please send a sharper photo." in reminder.body
-    assert services.status_url(req) in reminder.body
+    assert apply.status_url(req) in reminder.body
     assert "Rappel" in reminder.subject  # in the journalist's language
     assert AuditEntry.objects.filter(request=req, action="request.reminded").count() == 1
 
@@ -50,7 +50,7 @@ def test_an_unanswered_question_is_recalled_once_after_three_days(
     # The journalist answers; a new question earns its own reminder three days after it.
     req.refresh_from_db()
     with time_machine.travel(asked + 5 * DAY, tick=False):
-        services.request_answer(request=req, text="Sent by post.", draft_key="")
+        apply.request_answer(request=req, text="Sent by post.", draft_key="")
     req.refresh_from_db()
     ask(req, reviewer, asked + 6 * DAY, question="Which outlet sends you?")
     mail.outbox.clear()
@@ -66,7 +66,7 @@ def test_no_reminder_once_answered_or_when_the_event_is_over(
     asked = dt.datetime.now(dt.UTC)
     ask(answered, reviewer, asked)
     answered.refresh_from_db()
-    services.request_answer(request=answered, text="Sent by post.", draft_key="")
+    apply.request_answer(request=answered, text="Sent by post.", draft_key="")
     assert answered.status != Status.INFO_REQUESTED
 
     past = make_event(slug="past", now=asked - dt.timedelta(days=60))

@@ -95,7 +95,7 @@ def test_rejection_needs_a_reason_and_sends_it_in_the_journalists_language(
 def test_asking_for_information_and_the_answer_returns_the_request_to_the_queue(
     event, reviewer, client, django_capture_on_commit_callbacks
 ):
-    from accreditation.services import status_path
+    from accreditation.apply import status_path
 
     req = make_request(event)
     with django_capture_on_commit_callbacks(execute=True):

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from accreditation import services
+from accreditation import apply
 from accreditation.checks import pipeline
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Document, PendingUpload
@@ -150,7 +150,7 @@ def test_a_submission_refused_by_the_service_keeps_the_files_of_that_post(event,
     }
 
     def checked_files():
-        checked, refused = services.uploads_check(
+        checked, refused = apply.uploads_check(
             uploads={
                 "identity": upload("passport.pdf", pdf_bytes("Passport")),
                 "press_card": upload("card.jpg", image_bytes()),
@@ -160,16 +160,16 @@ def test_a_submission_refused_by_the_service_keeps_the_files_of_that_post(event,
         assert not refused
         return checked
 
-    services.request_submit(
+    apply.request_submit(
         event=event, data=data, draft_key="first", uploads=checked_files(), language="en"
     )
     with pytest.raises(ServiceError) as refused:
-        services.request_submit(
+        apply.request_submit(
             event=event, data=data, draft_key="second", uploads=checked_files(), language="en"
         )
     assert refused.value.code == "duplicate_email"
     assert AccreditationRequest.objects.count() == 1
-    kept = services.pending_uploads("second")
+    kept = apply.pending_uploads("second")
     assert sorted(kept) == ["identity", "photo", "press_card"]
     on_disk = {str(p.relative_to(private_dir)) for p in stored_files(private_dir)}
     documents = set(Document.objects.values_list("file", flat=True))
@@ -198,7 +198,7 @@ def test_uploads_left_half_received_by_a_killed_process_are_purged(private_dir):
     os.utime(old, (day_ago, day_ago))
     fresh = incoming / "tmpfresh.upload"
     fresh.write_bytes(b"being received")
-    services.pending_purge()
+    apply.pending_purge()
     assert not old.exists()
     assert fresh.exists()
 

@@ -4,7 +4,7 @@
 import pytest
 from django.urls import reverse
 
-from accreditation import review, services
+from accreditation import apply, review
 from accreditation.errors import TransitionError
 from accreditation.models import AccreditationRequest, AuditEntry, Status
 from accreditation.workflow import ACTIONS_ALLOWED, TRANSITIONS, action_allowed
@@ -54,9 +54,9 @@ def test_the_status_page_offers_withdrawal_exactly_where_the_service_allows_it(e
     req = make_request(event, status=status, documents=())
     allowed = action_allowed("withdraw", status)
     if allowed:
-        services.request_withdraw(request=req)
+        apply.request_withdraw(request=req)
         assert AccreditationRequest.objects.get(pk=req.pk).status == Status.WITHDRAWN
     else:
         with pytest.raises(TransitionError):
-            services.request_withdraw(request=req)
+            apply.request_withdraw(request=req)
         assert AccreditationRequest.objects.get(pk=req.pk).status == status

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from accreditation.apply import REFERENCE_ALPHABET
 from accreditation.models import AccreditationRequest
-from accreditation.services import REFERENCE_ALPHABET
 from tests.factories import application_data
 
 pytestmark = pytest.mark.browser

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accreditation import views
+from accreditation.apply import views
 
 app_name = "accreditation"
 urlpatterns = [

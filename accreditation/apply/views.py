@@ -15,9 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from accreditation import services, uploads
+from accreditation.apply import answers, links, pending, submission, uploads
+from accreditation.apply.forms import FILE_SLOTS, AnswerForm, ApplicationForm, ResendLinkForm
 from accreditation.errors import ServiceError
-from accreditation.forms import FILE_SLOTS, AnswerForm, ApplicationForm, ResendLinkForm
 from accreditation.models import AccreditationRequest, Message
 from accreditation.ratelimit import client_ip, submission_allowed
 from accreditation.workflow import action_allowed
@@ -34,7 +34,7 @@ def _draft_key(request, scope: str) -> str:
 def _checked_files(request) -> tuple[dict, dict[str, str]]:
     """This post's acceptable files by slot, and an error message per refused slot."""
     files = {slot: request.FILES[slot] for slot in FILE_SLOTS if slot in request.FILES}
-    checked, refused = services.uploads_check(uploads=files)
+    checked, refused = pending.uploads_check(uploads=files)
     return checked, {slot: str(exc.message) for slot, exc in refused.items()}
 
 
@@ -62,8 +62,8 @@ def _apply(request, slug: str):
     late = None
     late_value = request.GET.get("late") or request.POST.get("late") or ""
     if late_value:
-        late = services.late_admission_from_token(event=event, value=late_value)
-    if not services.accreditation_open(event=event, late_admission=late):
+        late = links.late_admission_from_token(event=event, value=late_value)
+    if not submission.accreditation_open(event=event, late_admission=late):
         return render(
             request,
             "accreditation/closed.html",
@@ -77,11 +77,11 @@ def _apply(request, slug: str):
             return render(request, "accreditation/rate_limited.html", {"event": event}, status=429)
         checked, refused = _checked_files(request)
         for slot in request.POST.getlist("discard"):
-            services.pending_discard(draft_key=draft_key, slot=slot)
+            pending.pending_discard(draft_key=draft_key, slot=slot)
         form = ApplicationForm(
             request.POST,
             event=event,
-            pending=services.pending_uploads(draft_key),
+            pending=pending.pending_uploads(draft_key),
             received=frozenset(checked),
             oversized=getattr(request, "oversized_uploads", set()),
             refused=refused,
@@ -89,7 +89,7 @@ def _apply(request, slug: str):
         if form.is_valid():
             # This post's files go straight into the request; on failure they are kept.
             try:
-                submission = services.request_submit(
+                submitted = submission.request_submit(
                     event=event,
                     data=form.cleaned_data,
                     draft_key=draft_key,
@@ -100,17 +100,17 @@ def _apply(request, slug: str):
                 )
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
-                form.pending = services.pending_uploads(draft_key)
+                form.pending = pending.pending_uploads(draft_key)
             else:
                 del request.session[f"draft:apply:{event.pk}"]
-                request.session["submitted"] = submission.request.pk
+                request.session["submitted"] = submitted.request.pk
                 return redirect("accreditation:submitted", slug=event.slug)
         else:
             # Keep the acceptable files, so that the corrected form need not send them again.
-            form.pending = services.uploads_stash(draft_key=draft_key, uploads=checked)
+            form.pending = pending.uploads_stash(draft_key=draft_key, uploads=checked)
         status = 400
     else:
-        form = ApplicationForm(event=event, pending=services.pending_uploads(draft_key))
+        form = ApplicationForm(event=event, pending=pending.pending_uploads(draft_key))
         status = 200
     duplicate = (
         "email" in form.errors
@@ -128,7 +128,7 @@ def _apply(request, slug: str):
             "late": late,
             "late_value": late_value if late else "",
             "duplicate_email": duplicate,
-            "sessions": services.media_sessions(event),
+            "sessions": submission.media_sessions(event),
         },
         status=status,
     )
@@ -149,7 +149,7 @@ def resend_link(request, slug: str):
     event = get_object_or_404(Event, slug=slug)
     form = ResendLinkForm(request.POST)
     if form.is_valid() and submission_allowed(request, "resend"):
-        services.request_resend_link(event=event, email=form.cleaned_data["email"])
+        links.request_resend_link(event=event, email=form.cleaned_data["email"])
     messages.info(
         request, _("If a request exists for this address, its status link is on its way there.")
     )
@@ -166,12 +166,12 @@ def status(request, reference: str, token: str):
 
 @csrf_protect
 def _status(request, reference: str, token: str):
-    req = services.request_from_status_link(reference=reference, token=token)
+    req = links.request_from_status_link(reference=reference, token=token)
     if req is None:
         raise Http404(
             _("This status link is not valid. Use the latest link we sent you by e-mail.")
         )
-    services.request_confirm_email(request=req)
+    links.request_confirm_email(request=req)
     draft_key = _draft_key(request, f"answer:{req.pk}")
     answer_form = AnswerForm()
     if request.method == "POST" and request.POST.get("action") == "answer":
@@ -181,12 +181,12 @@ def _status(request, reference: str, token: str):
             )
         answer_form = AnswerForm(request.POST)
         checked, stash_errors = _checked_files(request)
-        services.uploads_stash(draft_key=draft_key, uploads=checked)
+        pending.uploads_stash(draft_key=draft_key, uploads=checked)
         for slot in getattr(request, "oversized_uploads", set()):
             stash_errors[slot] = _("This file is too large.")
         if answer_form.is_valid() and not stash_errors:
             try:
-                services.request_answer(
+                answers.request_answer(
                     request=req,
                     text=answer_form.cleaned_data["body"],
                     draft_key=draft_key,
@@ -205,7 +205,7 @@ def _status(request, reference: str, token: str):
             answer_form.add_error(slot, message)
     elif request.method == "POST" and request.POST.get("action") == "withdraw":
         try:
-            services.request_withdraw(request=req, ip_address=client_ip(request))
+            answers.request_withdraw(request=req, ip_address=client_ip(request))
         except ServiceError as exc:
             messages.error(request, str(exc.message))
         else:
@@ -218,7 +218,7 @@ def _status(request, reference: str, token: str):
             "req": req,
             "event": req.event,
             "answer_form": answer_form,
-            "pending": services.pending_uploads(draft_key),
+            "pending": pending.pending_uploads(draft_key),
             "staff_messages": req.messages.all(),
             "can_withdraw": action_allowed("withdraw", req.status),
             "Message": Message,

@@ -1,4 +1,5 @@
-"""The public application form. Rules live in accreditation.services; this module parses input."""
+"""The public application form. Rules live in accreditation.apply (submission, pending); this
+module parses input."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
-from accreditation import services
+from accreditation.apply import submission
 from accreditation.models import AccreditationRequest, Document
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -73,7 +74,7 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = AccreditationRequest
-        fields = services.REQUEST_FIELDS + ["sessions_requested"]
+        fields = submission.REQUEST_FIELDS + ["sessions_requested"]
         formfield_callback = _formfield
         widgets = {
             "date_of_birth": DATE,
@@ -124,7 +125,7 @@ class ApplicationForm(forms.ModelForm):
         self.received = received  # slots of acceptable files in this post (not kept yet)
         self.oversized = oversized
         sessions = self.fields["sessions_requested"]
-        sessions.queryset = services.media_sessions(event)
+        sessions.queryset = submission.media_sessions(event)
         # Required when the event has sessions open to the media. A post that chose some needs
         # no look-up for that: its choices are checked against the same sessions anyway.
         chosen = self.is_bound and sessions.widget.value_from_datadict(
@@ -283,7 +284,7 @@ class ApplicationForm(forms.ModelForm):
                 self.add_error(slot, self.refused[slot])
         # A slot whose file was refused already carries its own message.
         slots = set(self.pending) | set(self.received) | set(self.refused) | set(self.oversized)
-        for field, messages in services.application_errors(
+        for field, messages in submission.application_errors(
             event=self.event, data=cleaned, slots=slots
         ).items():
             for message in messages:

@@ -1,0 +1,63 @@
+"""What a journalist does from the status page: answer a question (with new documents), withdraw."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accreditation.apply.pending import pending_uploads
+from accreditation.apply.submission import RUN_CHECKS, attach_pending
+from accreditation.errors import ServiceError
+from accreditation.models import (
+    AccreditationRequest,
+    Message,
+    Status,
+)
+from accreditation.notify import outbox
+from accreditation.workflow import require_allowed, transition
+
+
+def request_answer(
+    *, request: AccreditationRequest, text: str, draft_key: str, ip_address: str | None = None
+) -> None:
+    """The journalist answers a question from staff, with text and/or replacement documents."""
+    if request.status != Status.INFO_REQUESTED:
+        raise ServiceError("not_waiting", _("Staff have not asked you for anything at the moment."))
+    pending = pending_uploads(draft_key)
+    if not text.strip() and not pending:
+        raise ServiceError("empty_answer", _("Write an answer or attach a document."), field="body")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = AccreditationRequest.objects.select_for_update().get(pk=request.pk)
+        if text.strip():
+            Message.objects.create(
+                request=locked, author=Message.Author.APPLICANT, body=text.strip()
+            )
+        attach_pending(locked, pending, now=now)
+        # New documents are checked; so is a request whose checks never finished (staff asked
+        # their question while the checks were still queued, which stopped them).
+        # Replacement documents go through the automated checks again.
+        recheck = bool(pending) or not locked.check_outcome
+        to = Status.CHECKING if recheck else Status.IN_REVIEW
+        transition(
+            locked,
+            to=to,
+            actor_label=locked.email,
+            action="request.answered",
+            data={"documents": sorted(pending)},
+            ip_address=ip_address,
+        )
+        if to == Status.CHECKING:
+            outbox.enqueue(RUN_CHECKS, request_id=locked.pk)
+    request.status = locked.status
+
+
+def request_withdraw(*, request: AccreditationRequest, ip_address: str | None = None) -> None:
+    with transaction.atomic():
+        transition(
+            request,
+            to=require_allowed("withdraw", request),
+            actor_label=request.email,
+            ip_address=ip_address,
+        )
