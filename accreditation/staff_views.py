@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accreditation.models import Document
+from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
-from accreditation.storage import private_file_response
 from accreditation.workflow import audit
 
 PREVIEWABLE = {"image/jpeg", "image/png"}

@@ -123,6 +123,6 @@ def send_reminders() -> int:
 
 @shared_task(name="accreditation.retention_purge")
 def retention_purge() -> dict:
-    from accreditation.retention import retention_purge as purge
+    from accreditation.privacy.retention import retention_purge as purge
 
     return purge()

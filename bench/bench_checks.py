@@ -151,7 +151,7 @@ def worker_request(folder: Path, inputs: dict[str, Path]):
 
     from accreditation.checks import pipeline
     from accreditation.models import Document
-    from accreditation.storage import private_storage
+    from accreditation.privacy.storage import private_storage
 
     storage = private_storage()
     documents = {}

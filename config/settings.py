@@ -274,14 +274,14 @@ STORAGES = {
     },
     # Personal documents: outside any served directory, never given a URL.
     "private": {
-        "BACKEND": "accreditation.storage.PrivateStorage",
+        "BACKEND": "accreditation.privacy.storage.PrivateStorage",
         "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT)},
     },
 }
 if env_str("PRIVATE_STORAGE_S3_BUCKET"):
     # Several machines: an S3-compatible bucket (MinIO, Ceph, AWS…) instead of a shared folder.
     STORAGES["private"] = {
-        "BACKEND": "accreditation.storage.PrivateS3Storage",
+        "BACKEND": "accreditation.privacy.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("PRIVATE_STORAGE_S3_BUCKET"),
             "endpoint_url": env_str("PRIVATE_STORAGE_S3_ENDPOINT") or None,

@@ -18,7 +18,7 @@ def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "http://testserver"
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
-    from accreditation.storage import private_storage
+    from accreditation.privacy.storage import private_storage
 
     private_storage().reset()
     cache.clear()

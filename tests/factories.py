@@ -167,7 +167,7 @@ def make_request(
     from accreditation import tokens
     from accreditation.apply import new_reference
     from accreditation.models import AccreditationRequest, Document
-    from accreditation.storage import private_storage, random_name
+    from accreditation.privacy.storage import private_storage, random_name
 
     n = next(_counter)
     values = dict(

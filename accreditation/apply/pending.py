@@ -16,7 +16,7 @@ from accreditation.models import (
     Document,
     PendingUpload,
 )
-from accreditation.storage import incoming_purge, private_storage, random_name
+from accreditation.privacy.storage import incoming_purge, private_storage, random_name
 
 ALLOWED_TYPES: dict[str, frozenset[str]] = {
     Document.Kind.IDENTITY: frozenset({JPEG, PNG, PDF}),

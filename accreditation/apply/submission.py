@@ -29,7 +29,7 @@ from accreditation.models import (
     Vetting,
 )
 from accreditation.notify import outbox
-from accreditation.storage import private_storage
+from accreditation.privacy.storage import private_storage
 from accreditation.workflow import audit
 from events.models import Event, Session
 

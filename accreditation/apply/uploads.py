@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopFutureHandlers
 
-from accreditation.storage import incoming_dir
+from accreditation.privacy.storage import incoming_dir
 
 MB = 1024 * 1024
 HEAD_BYTES = 1024  # enough to decide a file's type (accreditation.filetypes)

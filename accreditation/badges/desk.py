@@ -16,8 +16,8 @@ from django_countries import countries
 from accreditation.badges import issuing, printing
 from accreditation.errors import ServiceError
 from accreditation.models import Badge, Document, PrintBatch, Status
+from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
-from accreditation.storage import private_file_response
 from accreditation.workflow import audit
 from events.models import Event
 

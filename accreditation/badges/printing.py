@@ -18,7 +18,7 @@ from accreditation.badges.render import BadgeData, render_badges
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Badge, Document, PrintBatch, Status
 from accreditation.notify import outbox
-from accreditation.storage import private_storage, random_name
+from accreditation.privacy.storage import private_storage, random_name
 from accreditation.workflow import audit, transition
 
 log = logging.getLogger(__name__)

@@ -32,8 +32,8 @@ from accreditation.checks.results import Outcome, worst
 from accreditation.filetypes import JPEG, PDF, PNG, sniff
 from accreditation.models import AccreditationRequest, CheckResult, Document, Message, Status
 from accreditation.notify import outbox
+from accreditation.privacy.storage import private_storage
 from accreditation.roles import require_permission
-from accreditation.storage import private_storage
 from accreditation.workflow import require_allowed, transition
 
 log = logging.getLogger(__name__)

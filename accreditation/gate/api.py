@@ -34,9 +34,9 @@ from django_countries import countries
 from accreditation import gate
 from accreditation.errors import ServiceError
 from accreditation.gate import openapi as api_description
+from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
 from accreditation.roles import may_scan
-from accreditation.storage import private_file_response
 from events.models import Checkpoint, Session
 
 SCAN_MAX_BYTES = 8 * 1024

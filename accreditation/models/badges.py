@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accreditation.models.requests import AccreditationRequest
-from accreditation.storage import private_storage
+from accreditation.privacy.storage import private_storage
 from events.models import Event, Session
 
 

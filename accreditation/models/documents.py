@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accreditation.models.choices import CheckOutcome
 from accreditation.models.requests import AccreditationRequest
-from accreditation.storage import private_storage
+from accreditation.privacy.storage import private_storage
 
 
 class DocumentQuerySet(models.QuerySet):

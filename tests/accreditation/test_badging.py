@@ -14,7 +14,7 @@ from accreditation.badges import issuing, printing
 from accreditation.badges.signing import BadgeCodeError, load_public_keys, verify_code
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, AuditEntry, Badge, PrintBatch, Status
-from accreditation.storage import private_storage
+from accreditation.privacy.storage import private_storage
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from accreditation.models import AuditEntry
-from accreditation.storage import private_file_response, private_storage, random_name
+from accreditation.privacy.storage import private_file_response, private_storage, random_name
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from accreditation.models import AccreditationRequest, AuditEntry, Document
-from accreditation.retention import retention_purge
+from accreditation.privacy.retention import retention_purge
 from tests.factories import make_event, make_request
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from django.urls import reverse
 from accreditation import review
 from accreditation.badges import issuing, printing
 from accreditation.models import AccreditationRequest, Document
-from accreditation.retention import retention_purge
-from accreditation.storage import private_storage
+from accreditation.privacy.retention import retention_purge
+from accreditation.privacy.storage import private_storage
 from tests.factories import application_data, application_files
 
 moto = pytest.importorskip("moto")
@@ -40,7 +40,7 @@ def s3(settings, monkeypatch):
         settings.STORAGES = {
             **settings.STORAGES,
             "private": {
-                "BACKEND": "accreditation.storage.PrivateS3Storage",
+                "BACKEND": "accreditation.privacy.storage.PrivateS3Storage",
                 "OPTIONS": {
                     "bucket_name": BUCKET,
                     "region_name": REGION,

@@ -12,7 +12,7 @@ from accreditation import apply
 from accreditation.checks import pipeline
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Document, PendingUpload
-from accreditation.storage import INCOMING
+from accreditation.privacy.storage import INCOMING
 from tests.factories import (
     application_data,
     application_files,

@@ -16,7 +16,7 @@ from accreditation.models import (
     PrintBatch,
     Scan,
 )
-from accreditation.storage import private_storage
+from accreditation.privacy.storage import private_storage
 from accreditation.workflow import audit
 from events.models import Event
 
