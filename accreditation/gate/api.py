@@ -17,35 +17,41 @@ from __future__ import annotations
 import datetime as dt
 import json
 import mimetypes
-from functools import lru_cache, wraps
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import JsonResponse
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django_countries import countries
 
 from accreditation import gate
 from accreditation.errors import ServiceError
 from accreditation.gate import openapi as api_description
+from accreditation.gate.payloads import decision_payload, iso, revocations_payload
 from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
 from accreditation.roles import may_scan
-from events.models import Checkpoint, Session
+from events.models import Checkpoint
 
 SCAN_MAX_BYTES = 8 * 1024
+
+
 UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+
+
 # The shapes of request bodies are in openapi.json (lengths, patterns, enums), checked by its
 # validator; what JSON Schema cannot say is checked here: a scan's time is not before 2000 and
 # not in the future (with CLOCK_SKEW for the phone's clock).
 _EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
 CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
 PROOF_MAX_LENGTH = 200  # a scan key's id or a MAC: a few fields and a signature
 
 
@@ -93,9 +99,6 @@ def api_view(method: str):
         return wrapper
 
     return decorate
-
-
-# --- tokens -------------------------------------------------------------------------------------
 
 
 def token_max_age() -> int:
@@ -161,9 +164,6 @@ def _agent_and_device(request) -> tuple[int, str]:
     return agent_id, device_id
 
 
-# --- input --------------------------------------------------------------------------------------
-
-
 def _body(request, max_bytes: int) -> dict:
     try:
         raw = request.body
@@ -212,93 +212,6 @@ def _when(value: str, field: str, index: int) -> dt.datetime:
     return when
 
 
-# --- output -------------------------------------------------------------------------------------
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
-
-
-def _session_payload(window: gate.SessionWindow, **extra) -> dict:
-    return {
-        "id": window.id,
-        "title": window.display_title(),
-        "kind": window.kind,
-        "media_access": window.media_access,
-        "colour": window.colour,
-        "starts_at": _iso(window.starts_at),
-        "ends_at": _iso(window.ends_at),
-        "opens_at": _iso(window.opens_at),
-        "closes_at": _iso(window.closes_at),
-        **extra,
-    }
-
-
-@lru_cache(maxsize=8)
-def _photo_url_prefix(root_urlconf, urlconf, script_prefix) -> str:
-    return reverse("gate:api_photo", args=["-"])[:-1]
-
-
-@lru_cache(maxsize=1024)
-def _country_name(code: str, language: str | None) -> str:
-    """The country's name in the active language (looked up once per process and language)."""
-    return str(countries.name(code))
-
-
-def decision_payload(result: gate.GateDecision, *, agent_id: int) -> dict:
-    holder = None
-    if result.holder is not None:
-        h = result.holder
-        ticket = gate.photo_ticket(
-            badge_id=h.badge_id, version=h.version, scan_id=result.scan_id, agent_id=agent_id
-        )
-        holder = {
-            "badge_id": h.badge_id,
-            "number": h.number,
-            "version": h.version,
-            "name": h.full_name,
-            "given_names": h.given_names,
-            "family_names": h.family_names,
-            "outlet": h.outlet,
-            "country": h.country,
-            "country_name": _country_name(h.country, get_language()) if h.country else "",
-            "photo_url": _photo_url_prefix(
-                settings.ROOT_URLCONF, get_urlconf(), get_script_prefix()
-            )
-            + ticket,
-        }
-    session = result.session
-    return {
-        "scan_id": result.scan_id,
-        "duplicate": result.duplicate,
-        "decision": result.decision,
-        "reason": result.reason,
-        "message": result.message,
-        "flag": result.flag,
-        "flag_message": result.flag_message,
-        "direction": result.direction,
-        "scanned_at": _iso(result.scanned_at),
-        "session": {
-            "id": session.id,
-            "title": session.display_title(),
-            "media_access": session.media_access,
-        }
-        if session
-        else None,
-        "holder": holder,
-    }
-
-
-def messages_payload() -> dict:
-    return {
-        "reasons": {code: str(text) for code, text in gate.REASONS.items()},
-        "flags": {code: str(text) for code, text in gate.FLAGS.items()},
-    }
-
-
-# --- views --------------------------------------------------------------------------------------
-
-
 @api_view("GET")
 def token(request):
     """A gate token for the signed-in agent (session cookie), e.g. when the page's expired."""
@@ -319,7 +232,7 @@ def token(request):
     return _json(
         {
             "token": issue_token(user, device_id),
-            "expires_at": _iso(expires),
+            "expires_at": iso(expires),
             "device": {"id": device_id, "credential": gate.device_credential(device_id)},
             "agent": {
                 "id": user.pk,
@@ -394,43 +307,6 @@ def revocations(request, checkpoint_id: int):
     return _json({"payload": payload, "signature": signature, "key_id": key_id})
 
 
-def revocations_payload(checkpoint: Checkpoint, *, device_id: str) -> dict:
-    event = checkpoint.event
-    # The sessions this checkpoint serves, with the windows its gate applies (an unknown end
-    # settled against the other sessions here); the event's other sessions as announced.
-    served = gate.checkpoint_windows(checkpoint)
-    served_ids = {w.id for w in served}
-    others = [
-        gate.announced_window(s, event)
-        for s in Session.objects.filter(event=event).exclude(pk__in=served_ids)
-    ]
-    sessions = [
-        _session_payload(w, at_checkpoint=w.id in served_ids)
-        for w in sorted(
-            [*served, *others],
-            key=lambda w: (w.starts_at is None, w.starts_at or dt.datetime.min, w.id),
-        )
-    ]
-    return {
-        "generated_at": _iso(timezone.now()),
-        "device_id": device_id,
-        "sync": gate.sync_stamp(device_id),
-        "event": {
-            "id": event.pk,
-            "name": event.name,
-            "time_zone": event.time_zone,
-            "doors_open_minutes": event.doors_open_minutes,
-            "list_max_age_minutes": event.gate_list_max_age_minutes,
-            "stale_list_blocks": event.gate_stale_list_blocks,
-        },
-        "checkpoint": {"id": checkpoint.pk, "name": checkpoint.name},
-        "keys": gate.public_keys_b64(),
-        "sessions": sessions,
-        **gate.revocation_list(event_id=event.pk),
-        "messages": messages_payload(),
-    }
-
-
 @api_view("GET")
 def counters(request, checkpoint_id: int):
     _agent(request)
@@ -439,7 +315,7 @@ def counters(request, checkpoint_id: int):
     counts = gate.session_counters(session_ids=[w.id for w in windows])
     return _json(
         {
-            "generated_at": _iso(timezone.now()),
+            "generated_at": iso(timezone.now()),
             "sessions": [{"id": w.id, "title": w.display_title(), **counts[w.id]} for w in windows],
         }
     )

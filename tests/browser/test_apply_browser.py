@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from accreditation.apply import REFERENCE_ALPHABET
+from accreditation.apply.submission import REFERENCE_ALPHABET
 from accreditation.models import AccreditationRequest
 from tests.factories import application_data
 
