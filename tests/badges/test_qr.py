@@ -18,7 +18,7 @@ from accreditation.badges.qr import QUIET_ZONE, qr_bitmap, qr_matrix
 from accreditation.badges.render import render_badge
 from accreditation.badges.signing import BadgeClaims, sign_claims, verify_code
 
-from .test_badges_render import make_badge
+from .test_render import make_badge
 
 # The test-vector key of docs/badge-format.md: Ed25519 is deterministic, so every code below,
 # and so every symbol and every decoding result, is the same on every run.
