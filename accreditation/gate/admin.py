@@ -31,7 +31,7 @@ class ScanAdmin(ReadOnlyAdmin):
     scan made offline (on a shared phone, perhaps the next shift's agent)."""
 
     list_display = (
-        "scanned_at",
+        "scanned_local",
         "checkpoint",
         "session",
         "scanned_badge",
@@ -47,7 +47,13 @@ class ScanAdmin(ReadOnlyAdmin):
         "device_id",
     )
     list_filter = ("decision", "direction", "offline", ScanFlagFilter, "checkpoint")
-    list_select_related = ("checkpoint", "session", "badge__request", "agent", "uploaded_by")
+    list_select_related = (
+        "checkpoint__event",
+        "session",
+        "badge__request",
+        "agent",
+        "uploaded_by",
+    )
     search_fields = (
         "badge__request__family_names",
         "badge__request__given_names",
@@ -60,6 +66,13 @@ class ScanAdmin(ReadOnlyAdmin):
     search_help_text = _("Holder's name, request reference, badge number, device or agent.")
     date_hierarchy = "scanned_at"
     show_full_result_count = False
+
+    @admin.display(description=_("scanned (local time at the venue)"), ordering="scanned_at")
+    def scanned_local(self, scan: Scan) -> str:
+        """In the event's time zone, labelled: the times supervisors compare with sessions."""
+        tz = scan.checkpoint.event.tz
+        local = scan.scanned_at.astimezone(tz)
+        return f"{local:%Y-%m-%d %H:%M:%S} ({tz.key})"  # ISO order reads the same in every language
 
     @admin.display(description=_("badge scanned"), ordering="badge_id")
     def scanned_badge(self, scan: Scan) -> str:

@@ -3,6 +3,8 @@ search by holder name, request reference and badge number."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -90,3 +92,15 @@ def test_supervisors_see_what_the_phone_showed_and_filter_and_count_disagreement
     assert [(c["checkpoint__name"], c["n"]) for c in counts] == [("Main hall", 1)]
     link = reverse(LOG) + f"?flag=device_disagreed&amp;checkpoint__id__exact={main_hall.pk}"
     assert link in html
+
+
+def test_the_log_shows_scan_times_in_the_events_time_zone_labelled(
+    client, supervisor, main_hall, badge, gate_agent
+):
+    g.decide(main_hall, badge.qr_text, gate_agent)  # at 09:30 UTC+1 on opening day
+    client.force_login(supervisor)
+    html = client.get(reverse(LOG)).content.decode()
+    tz = main_hall.event.tz
+    local = g.DURING_OPENING.astimezone(tz)
+    assert f"{local:%H:%M}" in html and f"({tz.key})" in html
+    assert f"{g.DURING_OPENING.astimezone(dt.UTC):%H:%M}" not in html
