@@ -71,7 +71,7 @@ def request_confirm_email(*, request: AccreditationRequest) -> bool:
 def request_resend_link(*, event: Event, email: str) -> None:
     """Send the status link again to the address of an existing request (quietly does nothing
     if there is none, so the form reveals nothing about who applied)."""
-    req = AccreditationRequest.objects.filter(event=event, email=email.strip().lower()).first()
+    req = AccreditationRequest.objects.with_email(event, email).first()
     if req is None:
         return
     with transaction.atomic():

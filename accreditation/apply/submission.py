@@ -28,6 +28,7 @@ from accreditation.models import (
     Status,
     Vetting,
 )
+from accreditation.models.requests import normalise_email
 from accreditation.notify import outbox
 from accreditation.privacy.storage import private_storage
 from accreditation.workflow import audit
@@ -106,12 +107,8 @@ def application_errors(
             % {"end": event.ends_on.isoformat()},
         )
 
-    email = (data.get("email") or "").strip().lower()
-    if (
-        email
-        and email_unused
-        and AccreditationRequest.objects.filter(event=event, email=email).exists()
-    ):
+    email = normalise_email(data.get("email"))
+    if email and email_unused and AccreditationRequest.objects.with_email(event, email).exists():
         add(
             "email",
             _(
@@ -279,13 +276,13 @@ def _create_request(*, event, data, language, late_admission, now) -> Accreditat
             vetting=Vetting.PENDING if event.security_vetting_required else Vetting.NOT_REQUIRED,
             **{field: _clean_value(data.get(field)) for field in REQUEST_FIELDS},
         )
-        req.email = req.email.lower()  # one address, one request: compared in lower case
+        req.email = normalise_email(req.email)  # one address, one request
         try:
             with transaction.atomic():  # a savepoint: a collision leaves the transaction usable
                 req.save()
             return req
         except IntegrityError:
-            if AccreditationRequest.objects.filter(event=event, email=req.email).exists():
+            if AccreditationRequest.objects.with_email(event, req.email).exists():
                 raise ServiceError(
                     "duplicate_email",
                     _("A request for this event was already made with this e-mail address."),

@@ -115,9 +115,7 @@ def _apply(request, slug: str):
     duplicate = (
         "email" in form.errors
         and form.data.get("email")
-        and AccreditationRequest.objects.filter(
-            event=event, email=form.data.get("email", "").strip().lower()
-        ).exists()
+        and AccreditationRequest.objects.with_email(event, form.data.get("email", "")).exists()
     )
     return render(
         request,

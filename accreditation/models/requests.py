@@ -48,6 +48,18 @@ class LateAdmission(models.Model):
         return f"{self.name} <{self.email}>"
 
 
+class AccreditationRequestQuerySet(models.QuerySet):
+    def with_email(self, event, email: str):
+        """The request made for ``event`` with this address: one per address and event, matched
+        as stored (trimmed, lower case)."""
+        return self.filter(event=event, email=normalise_email(email))
+
+
+def normalise_email(email: str | None) -> str:
+    """How an address is stored and compared."""
+    return (email or "").strip().lower()
+
+
 class AccreditationRequest(models.Model):
     event = models.ForeignKey(
         Event, on_delete=models.PROTECT, related_name="requests", verbose_name=_("event")
@@ -137,6 +149,8 @@ class AccreditationRequest(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
     # When the journalist was last reminded of an unanswered question (accreditation.notify.reminders).
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = AccreditationRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("accreditation request")
