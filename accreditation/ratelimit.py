@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,12 +36,31 @@ def hit(key: str, *, limit: int, window: int = 3600) -> bool:
     return count <= limit
 
 
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+
+
+def _redis():
+    """A client of the cache's Redis (from the settings), or None where the cache is not Redis."""
+    conf = settings.CACHES["default"]
+    if conf["BACKEND"] != REDIS_CACHE:
+        return None
+    location = conf["LOCATION"]
+    return _client(location if isinstance(location, str) else location[0])
+
+
+@lru_cache(maxsize=4)
+def _client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
 def _count(bucket: str, *, ttl: int) -> int:
-    redis_client = getattr(getattr(cache, "_cache", None), "get_client", None)
-    if redis_client is not None:
-        # Django's Redis cache: INCR and EXPIRE in one round trip (its add + incr take three).
+    client = _redis()
+    if client is not None:
+        # INCR and EXPIRE in one round trip (the cache API's add + incr take three).
         key = cache.make_and_validate_key(bucket)
-        pipe = redis_client(key, write=True).pipeline()
+        pipe = client.pipeline()
         pipe.incr(key)
         pipe.expire(key, ttl)
         return int(pipe.execute()[0])

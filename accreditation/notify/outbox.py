@@ -8,7 +8,9 @@ transaction commits. If the broker cannot be reached then, the row stays pending
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
+from functools import partial
 
 from celery import current_app
 from django.db import transaction
@@ -20,32 +22,34 @@ from accreditation.models import OutboxTask
 log = logging.getLogger(__name__)
 
 
+_waiting = threading.local()  # ids of the rows this thread wrote, oldest first, not sent yet
+
+
 def enqueue(task_name: str, **kwargs) -> OutboxTask:
     """Record a task in the current transaction; it is sent once the transaction commits.
 
-    The rows written under the same savepoints are sent together by a single on-commit callback
-    that carries them, so dispatching costs no read and one update for all of them. A savepoint
-    rolled back drops its callback (Django) together with its rows, so a callback only ever
-    holds rows that were committed."""
+    Every row asks for its dispatch on commit (Django's public ``on_commit``). The first of a
+    transaction's callbacks to run sends its row and every row this thread wrote after it
+    (the rest of the same transaction) with one read and one publish; the transaction's other
+    callbacks find their rows sent. Rows written before it belong to transactions or
+    savepoints that were rolled back (their callbacks never run): they are dropped, and the
+    read leaves out rows of a rolled-back savepoint within the transaction."""
     row = OutboxTask.objects.create(task_name=task_name, kwargs=kwargs)
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        _dispatch([row])
-        return row
-    current = set(connection.savepoint_ids)
-    for savepoints, callback, _robust in connection.run_on_commit:
-        batch = getattr(callback, "presspass_outbox", None)
-        if batch is not None and set(savepoints) == current:
-            batch.append(row)
-            return row
-    batch = [row]
-
-    def flush() -> None:
-        _dispatch(batch)
-
-    flush.presspass_outbox = batch
-    transaction.on_commit(flush)
+    if not hasattr(_waiting, "ids"):
+        _waiting.ids = []
+    _waiting.ids.append(row.pk)
+    transaction.on_commit(partial(_flush, row.pk))  # outside a transaction: runs now
     return row
+
+
+def _flush(pk: int) -> None:
+    ids = getattr(_waiting, "ids", [])
+    if pk not in ids:  # sent with an earlier row of its transaction
+        return
+    # The last time this id was written (SQLite may give a rolled-back row's id again).
+    batch = ids[len(ids) - 1 - ids[::-1].index(pk) :]
+    _waiting.ids = []  # a task run here (no broker) starts its own list
+    dispatch_many(batch)
 
 
 def dispatch_many(ids: list[int]) -> int:

@@ -66,3 +66,22 @@ def test_a_row_is_sent_once_even_if_dispatched_again(event, django_capture_on_co
     assert outbox.dispatch_many([row.pk]) == 0  # already dispatched
     assert outbox.dispatch_pending() == 0
     assert len(mail.outbox) == 1
+
+
+def test_after_a_rolled_back_transaction_the_next_commit_sends_only_its_own_rows(
+    event, started, django_capture_on_commit_callbacks
+):
+    gone, first, second = (
+        make_request(event, email=f"{name}@example.org") for name in ("gone", "first", "second")
+    )
+    with pytest.raises(Boom), transaction.atomic():
+        outbox.enqueue("accreditation.send_request_email", request_id=gone.pk, kind="status_link")
+        raise Boom
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for req in (first, second):
+            outbox.enqueue(
+                "accreditation.send_request_email", request_id=req.pk, kind="status_link"
+            )
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["first@example.org", "second@example.org"]
+    assert sorted(started) == sorted(OutboxTask.objects.values_list("pk", flat=True))
