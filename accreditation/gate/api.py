@@ -336,7 +336,7 @@ def offline_scans(request):
                 f"scans[{index}].client_scan_id", _("A scan id appears twice."), index=index
             )
         seen.add(client_scan_id)
-        checkpoint_id, session_id = _id(item["checkpoint"]), _id(item.get("session"))
+        checkpoint_id, session_id = int(item["checkpoint"]), _id(item.get("session"))
         direction = item.get("direction", gate.ENTRY)
         # An unusable proof of the agent is no proof (the scan is the uploader's), never a
         # refusal: a scan is never lost for its agent.

@@ -111,7 +111,7 @@ def gate_decide(
     holder = None
     last_direction = None
     badge = None
-    if reason is None and context.badge is not None:
+    if reason is None and claims is not None and context.badge is not None:
         pk, version, collected_at, status, given, family, outlet, country = context.badge
         badge = (version, status, collected_at)
         holder = Holder(

@@ -208,7 +208,7 @@ def offline_upload(
             if reason == "ok" and stale and cp.event.gate_stale_list_blocks:
                 reason = "stale_list"
             decision = ADMIT if reason in ADMIT_REASONS else DENY
-            badge_id = claims.badge_id if found else None
+            badge_id = claims.badge_id if found and claims else None
             flag = ""
             if decision != scan.decision:
                 flag = "device_disagreed"
@@ -218,7 +218,7 @@ def offline_upload(
                 checkpoint_id=cp.pk,
                 session_id=session.id if session else None,
                 badge_id=badge_id,
-                badge_version=claims.version if found else None,
+                badge_version=claims.version if found and claims else None,
                 direction=scan.direction,
                 decision=decision,
                 reason=reason,
@@ -266,6 +266,7 @@ def offline_upload(
                     flag = overlap
                     Scan.objects.filter(pk=scan_id).update(flag=flag)
                 if overlap == "admitted_at_two_gates":
+                    assert found is not None  # only a badge found was admitted
                     audit(
                         action="gate.admitted_at_two_gates",
                         request=AccreditationRequest.objects.get(pk=found[0]),

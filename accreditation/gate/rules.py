@@ -190,6 +190,7 @@ def settle_windows(
     settled = []
     for w in windows:
         if w.opens_at is not None and w.closes_at is None:
+            assert w.starts_at is not None  # a window opens only from an announced start
             if w.open_to_media:
                 limit = w.starts_at + dt.timedelta(minutes=open_default_minutes)
             else:
@@ -235,7 +236,11 @@ def choose_session(
     def rank(w: SessionWindow) -> tuple[bool, bool]:
         return (w.id in granted and w.open_to_media, w.open_to_media)
 
-    current = [w for w in windows if w.opens_at is not None and w.opens_at <= now < w.closes_at]
+    current = [
+        w
+        for w in windows
+        if w.opens_at is not None and w.closes_at is not None and w.opens_at <= now < w.closes_at
+    ]
     if direction == ENTRY:
         closed = [w for w in current if not w.open_to_media]
         if closed:
@@ -244,15 +249,26 @@ def choose_session(
         return max(current, key=rank)
     past = [w for w in windows if w.closes_at is not None and w.closes_at <= now]
     if direction == EXIT and past:
-        return max(past, key=lambda w: w.closes_at)
+        return max(past, key=_closing)
     upcoming = [w for w in windows if w.opens_at is not None and now < w.opens_at]
     if upcoming:
-        first = min(w.opens_at for w in upcoming)
+        first = min(_opening(w) for w in upcoming)
         return max((w for w in upcoming if w.opens_at == first), key=rank)
     unannounced = [w for w in windows if w.opens_at is None]
     if unannounced:
         return max(unannounced, key=rank)
-    return max(past, key=lambda w: w.closes_at)
+    return max(past, key=_closing)
+
+
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _opening(w: SessionWindow) -> dt.datetime:
+    return w.opens_at or _NEVER
+
+
+def _closing(w: SessionWindow) -> dt.datetime:
+    return w.closes_at or _NEVER
 
 
 def session_reason(window: SessionWindow | None, now: dt.datetime, granted: Iterable[int]) -> str:
@@ -265,7 +281,7 @@ def session_reason(window: SessionWindow | None, now: dt.datetime, granted: Iter
         return "not_announced"
     if now < window.opens_at:
         return "too_early"
-    if now >= window.closes_at:
+    if window.closes_at is not None and now >= window.closes_at:
         return "session_over"
     if window.id not in frozenset(granted):
         return "not_granted"
@@ -301,12 +317,12 @@ def scan_reason(
     time, None if unknown); for an exit, ``exit``; then the chosen session's."""
     if code_reason is not None:
         return code_reason
-    if badge is None:
+    if badge is None or claims is None:  # a badge is only ever found from its claims
         return "unknown_badge"
     if direction == EXIT:
         return "exit"
     version, status, collected_at = badge
-    granted = claims.session_ids if claims is not None else ()
+    granted = claims.session_ids
     return badge_reason(
         version=version, status=status, collected_at=collected_at, claims=claims
     ) or session_reason(session, now, granted)
@@ -369,7 +385,7 @@ def checkpoint_warnings(windows: Sequence[SessionWindow], *, tz: dt.tzinfo) -> l
 
     warnings = []
     for w in windows:
-        if w.starts_at is not None and w.ends_at is None:
+        if w.starts_at is not None and w.ends_at is None and w.closes_at is not None:
             warnings.append(
                 WindowWarning(
                     "no_end",
@@ -380,10 +396,11 @@ def checkpoint_warnings(windows: Sequence[SessionWindow], *, tz: dt.tzinfo) -> l
                     % {"session": w.display_title(), "until": when(w.closes_at), "tz": tz},
                 )
             )
-    announced = [w for w in windows if w.opens_at is not None]
+    announced = [w for w in windows if w.opens_at is not None and w.closes_at is not None]
     for i, a in enumerate(announced):
         for b in announced[i + 1 :]:
-            start, end = max(a.opens_at, b.opens_at), min(a.closes_at, b.closes_at)
+            start = max(_opening(a), _opening(b))
+            end = min(_closing(a), _closing(b))
             if start >= end:
                 continue
             values = {"from": when(start), "to": when(end), "tz": tz}
