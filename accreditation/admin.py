@@ -1,27 +1,13 @@
 """The admin of the accreditation app: each capability registers its own pages (review/admin.py:
-the requests; gate/admin.py: the scan log); here, the audit log and the read-only base the
-logs share. Every decision calls a service; nothing is edited by hand."""
+the requests; gate/admin.py: the scan log); here, the audit log (admin_base.py: the read-only base
+the logs share). Every decision calls a service; nothing is edited by hand."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from accreditation.models import (
-    AuditEntry,
-)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For the append-only logs: listed and opened, never added, changed or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from accreditation.admin_base import ReadOnlyAdmin
+from accreditation.models import AuditEntry
 
 
 @admin.register(AuditEntry)

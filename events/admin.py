@@ -129,20 +129,24 @@ class SessionForm(LocalTimesForm):
     pass
 
 
+# What staff edit of a session, on the event's page and on the session's own.
+SESSION_FIELDS = (
+    "kind",
+    "title",
+    "titles",
+    "starts_at",
+    "ends_at",
+    "location",
+    "media_access",
+    "colour",
+)
+
+
 class SessionInline(LocalTimesAdminMixin, admin.TabularInline):
     model = Session
     form = SessionForm
     extra = 0
-    fields = (
-        "kind",
-        "title",
-        "titles",
-        "starts_at",
-        "ends_at",
-        "location",
-        "media_access",
-        "colour",
-    )
+    fields = SESSION_FIELDS
     local_displays = {"starts_at": "starts_at_local", "ends_at": "ends_at_local"}
     starts_at_local = local_display(Session, "starts_at", lambda s: s.event)
     ends_at_local = local_display(Session, "ends_at", lambda s: s.event)
@@ -260,17 +264,7 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
 @admin.register(Session)
 class SessionAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
     form = SessionForm
-    fields = (
-        "event",
-        "kind",
-        "title",
-        "titles",
-        "starts_at",
-        "ends_at",
-        "location",
-        "media_access",
-        "colour",
-    )
+    fields = ("event", *SESSION_FIELDS)
     list_display = (
         "title",
         "event",

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accreditation.admin import ReadOnlyAdmin
+from accreditation.admin_base import ReadOnlyAdmin
 from accreditation.models import (
     Scan,
 )

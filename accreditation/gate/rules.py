@@ -32,9 +32,8 @@ from dataclasses import dataclass, replace
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from accreditation.badges.signing import (
-    BadgeClaims,
-)
+from accreditation.badges.signing import ERROR_MESSAGES as CODE_ERROR_MESSAGES
+from accreditation.badges.signing import BadgeClaims
 from accreditation.models import Scan, Status
 from events.models import Session, media_may_enter
 
@@ -60,10 +59,7 @@ MAX_DB_ID = 2**63 - 1
 REASONS: dict[str, object] = {
     "ok": _("Valid badge for this session."),
     "exit": _("Exit recorded."),
-    "malformed": _("This is not a readable badge code."),
-    "unsupported_format": _("This badge code has an unknown format."),
-    "unknown_key": _("This badge was signed with an unknown key."),
-    "bad_signature": _("This badge code is not genuine."),
+    **CODE_ERROR_MESSAGES,  # malformed, unsupported_format, unknown_key, bad_signature
     "wrong_event": _("This badge is for another event."),
     "unknown_badge": _("This badge is not known here."),
     "old_version": _("This badge was replaced by a newer one and is no longer valid."),
