@@ -32,3 +32,4 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 # Each capability's admin registers its models when imported (after ReadOnlyAdmin exists).
 from accreditation.gate import admin as gate_admin  # noqa: E402, F401
 from accreditation.review import admin as review_admin  # noqa: E402, F401
+from accreditation.staff import admin as staff_admin  # noqa: E402, F401

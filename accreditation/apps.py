@@ -8,4 +8,10 @@ class AccreditationConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the tasks in every process (web processes dispatch them by name).
+        # A staff session's idle clock starts at sign-in (written with the login's own save).
+        from django.contrib.auth.signals import user_logged_in
+
         from accreditation import tasks  # noqa: F401
+        from accreditation.staff.sessions import start_idle_clock
+
+        user_logged_in.connect(start_idle_clock, dispatch_uid="presspass.idle_clock")

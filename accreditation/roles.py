@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accreditation.errors import ServiceError
@@ -42,6 +43,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "events.add_checkpoint",
         "events.change_checkpoint",
         "accreditation.view_scan",
+        # A lost phone: the supervisor resets the agent's second factor (never their own).
+        "accreditation.reset_second_factor",
+        "auth.view_user",
     ],
     # The badge desk sees the photo to match the face, never the documents.
     BADGE_DESK: ["accreditation.see_photo", "accreditation.print_badge"],
@@ -82,6 +86,14 @@ def migrate_roles(apps, schema_editor) -> None:
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
     sync_roles(apps)
+
+
+def signed_in(user) -> bool:
+    """The one rule for a staff session that may act: an active account, signed in, with its
+    second factor verified where one is required (PRESSPASS_REQUIRE_2FA)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return not settings.PRESSPASS_REQUIRE_2FA or user.is_verified()
 
 
 def may_scan(user) -> bool:

@@ -1,26 +1,43 @@
-"""The admin site: staff sign in with a second factor (TOTP) when PRESSPASS_REQUIRE_2FA is on."""
+"""The admin site: staff sign in with a second factor (TOTP) when PRESSPASS_REQUIRE_2FA is on,
+and set up their authenticator at their first sign-in (accreditation/staff)."""
 
-from django.conf import settings
 from django.contrib.admin import AdminSite
-from django.contrib.auth.forms import AuthenticationForm
-from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+
+from accreditation.staff import second_factor, views
+from accreditation.staff.forms import StaffLoginForm
 
 
 class PresspassAdminSite(AdminSite):
     site_header = "Presspass"
     site_title = "Presspass"
+    login_form = StaffLoginForm
 
     def has_permission(self, request):
-        if not super().has_permission(request):
-            return False
-        return not settings.PRESSPASS_REQUIRE_2FA or request.user.is_verified()
+        return super().has_permission(request) and second_factor.signed_in(request.user)
 
     def login(self, request, extra_context=None):
-        if settings.PRESSPASS_REQUIRE_2FA:
-            self.login_form, self.login_template = (
-                OTPAdminAuthenticationForm,
-                OTPAdminSite.login_template,
-            )
-        else:
-            self.login_form, self.login_template = AuthenticationForm, None
+        user = request.user
+        if (
+            request.method == "GET"
+            and user.is_authenticated
+            and user.is_active
+            and user.is_staff
+            and second_factor.required()
+            and not user.is_verified()
+            and not second_factor.has_authenticator(user)
+        ):
+            return HttpResponseRedirect(reverse("admin:staff_enrol"))
         return super().login(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path("second-factor/", lambda r: views.enrol(r, self), name="staff_enrol"),
+            path(
+                "recovery-codes/",
+                self.admin_view(lambda r: views.recovery_codes(r, self)),
+                name="staff_recovery_codes",
+            ),
+            *super().get_urls(),
+        ]

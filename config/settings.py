@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "events",
     "accreditation",
@@ -126,6 +127,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accreditation.staff.sessions.idle_timeout_middleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -234,6 +236,8 @@ AUTHENTICATION_BACKENDS = [
 # Staff sign in with a TOTP second factor; on by default in production.
 PRESSPASS_REQUIRE_2FA = env_bool("PRESSPASS_REQUIRE_2FA", PRODUCTION)
 OTP_TOTP_ISSUER = "Presspass"
+# A staff session that does nothing for this long ends (a desk left unattended).
+PRESSPASS_STAFF_IDLE_MINUTES = env_int("PRESSPASS_STAFF_IDLE_MINUTES", 30)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -6,10 +6,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -18,6 +20,7 @@ from accreditation.errors import ServiceError
 from accreditation.models import Badge, Document, PrintBatch, Status
 from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
+from accreditation.roles import signed_in
 from accreditation.workflow import audit
 from events.models import Event
 
@@ -26,6 +29,8 @@ def desk_required(view):
     @staff_member_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if not signed_in(request.user):  # e.g. still setting up the second factor
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         if not request.user.has_perm("accreditation.print_badge"):
             raise PermissionDenied
         return view(request, *args, **kwargs)

@@ -34,7 +34,7 @@ from accreditation.gate import openapi as api_description
 from accreditation.gate.payloads import decision_payload, iso, revocations_payload
 from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
-from accreditation.roles import may_scan
+from accreditation.roles import may_scan, signed_in
 from events.models import Checkpoint
 
 SCAN_MAX_BYTES = 8 * 1024
@@ -216,7 +216,7 @@ def _when(value: str, field: str, index: int) -> dt.datetime:
 def token(request):
     """A gate token for the signed-in agent (session cookie), e.g. when the page's expired."""
     user = request.user
-    if not user.is_authenticated or (settings.PRESSPASS_REQUIRE_2FA and not user.is_verified()):
+    if not signed_in(user):
         raise ApiError(401, "not_authenticated", _("Sign in first."))
     if not may_scan(user):
         raise ApiError(403, "forbidden", _("Only gate agents can use the gate."))

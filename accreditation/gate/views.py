@@ -6,7 +6,6 @@ import hashlib
 import json
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accreditation import gate
 from accreditation.gate import api as gate_api
-from accreditation.roles import may_scan
+from accreditation.roles import may_scan, signed_in
 from events.models import Checkpoint, Event, Session
 
 
@@ -29,7 +28,7 @@ def gate_agent_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         user = request.user
-        if not user.is_authenticated or (settings.PRESSPASS_REQUIRE_2FA and not user.is_verified()):
+        if not signed_in(user):
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         if not may_scan(user):
             raise PermissionDenied

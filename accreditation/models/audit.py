@@ -35,6 +35,10 @@ class AuditEntry(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
+        # Staff-account permissions live here: the auth app's user model is not ours.
+        permissions = [
+            ("reset_second_factor", _("Can reset a staff member's second factor")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"

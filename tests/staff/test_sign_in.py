@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def login(client, username, password, otp_token=None, device=None):
     data = {"username": username, "password": password, "next": reverse("admin:index")}
     if otp_token is not None:
-        data.update(otp_token=otp_token, otp_device=device.persistent_id)
+        data.update(code=otp_token)
     return client.post(reverse("admin:login"), data)
 
 
