@@ -15,3 +15,12 @@ class AccreditationConfig(AppConfig):
         from accreditation.staff.sessions import start_idle_clock
 
         user_logged_in.connect(start_idle_clock, dispatch_uid="presspass.idle_clock")
+
+        # Failed sign-ins and lock-outs in the security log (config/logs.py).
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_login_failed
+
+        from accreditation.staff import events
+
+        user_login_failed.connect(events.login_failed, dispatch_uid="presspass.signin_failed")
+        user_locked_out.connect(events.locked_out, dispatch_uid="presspass.locked_out")

@@ -9,6 +9,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.cache import cache
 
+from config.logs import security_event
+
 log = logging.getLogger(__name__)
 
 
@@ -33,7 +35,10 @@ def hit(key: str, *, limit: int, window: int = 3600) -> bool:
         # Fail open: a journalist must not lose a submission because Redis is restarting.
         log.warning("rate limit not applied, cache unavailable: %s", exc)
         return True
-    return count <= limit
+    if count > limit:
+        security_event("rate_limit.hit", scope=key.split(":", 1)[0], count=count, limit=limit)
+        return False
+    return True
 
 
 REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"

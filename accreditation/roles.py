@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accreditation.errors import ServiceError
+from config.logs import security_event
 
 REVIEWER = "Reviewer"
 SUPERVISOR = "Supervisor"
@@ -104,4 +105,7 @@ def may_scan(user) -> bool:
 def require_permission(actor, permission: str) -> None:
     """The one refusal of an action a role does not allow: ServiceError ``forbidden``."""
     if not actor.has_perm(permission):
+        security_event(
+            "permission.refused", actor=getattr(actor, "pk", None), permission=permission
+        )
         raise ServiceError("forbidden", _("Your role does not allow this action."))

@@ -21,6 +21,7 @@ from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Message
 from accreditation.ratelimit import client_ip, submission_allowed
 from accreditation.workflow import action_allowed
+from config.logs import security_event
 from events.models import Event
 
 
@@ -63,6 +64,8 @@ def _apply(request, slug: str):
     late_value = request.GET.get("late") or request.POST.get("late") or ""
     if late_value:
         late = links.late_admission_from_token(event=event, value=late_value)
+        if late is None:
+            security_event("link.invalid", link="late_admission", client=client_ip(request))
     if not submission.accreditation_open(event=event, late_admission=late):
         return render(
             request,
@@ -166,6 +169,7 @@ def status(request, reference: str, token: str):
 def _status(request, reference: str, token: str):
     req = links.request_from_status_link(reference=reference, token=token)
     if req is None:
+        security_event("link.invalid", link="status", client=client_ip(request))
         raise Http404(
             _("This status link is not valid. Use the latest link we sent you by e-mail.")
         )

@@ -35,6 +35,7 @@ from accreditation.gate.payloads import decision_payload, iso, revocations_paylo
 from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
 from accreditation.roles import may_scan, signed_in
+from config.logs import security_event
 from events.models import Checkpoint
 
 SCAN_MAX_BYTES = 8 * 1024
@@ -132,6 +133,7 @@ def _token_agent(request) -> tuple[int, str, str]:
     try:
         return read_token(token)
     except gate.StampError as exc:
+        security_event("gate_token.refused", reason=str(exc), client=client_ip(request))
         if str(exc) == "expired":
             raise ApiError(
                 401, "token_expired", _("The gate token expired: reload the page.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -9,6 +11,7 @@ from accreditation.models import Document
 from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
 from accreditation.workflow import audit
+from config.logs import security_event
 
 PREVIEWABLE = {"image/jpeg", "image/png"}
 
@@ -32,6 +35,12 @@ def document_file(request, pk: int, variant: str = "original"):
             data={"document": document.pk, "kind": document.kind},
             ip_address=client_ip(request),
         )
+        security_event(
+            "document.view_refused",
+            actor=request.user.pk,
+            document=document.pk,
+            client=client_ip(request),
+        )
         raise PermissionDenied
     name, content_type = document.file.name, document.content_type
     derived = document.derived or {}
@@ -46,7 +55,18 @@ def document_file(request, pk: int, variant: str = "original"):
         data={"document": document.pk, "kind": document.kind, "variant": variant},
         ip_address=client_ip(request),
     )
-    inline = content_type in PREVIEWABLE or content_type == "application/pdf"
+    security_event(
+        "document.viewed",
+        outcome="allowed",
+        level=logging.INFO,
+        actor=request.user.pk,
+        document=document.pk,
+        variant=variant,
+        client=client_ip(request),
+    )
+    # Only our own sanitised copies (re-encoded JPEGs) open in the browser; what the journalist
+    # uploaded is always downloaded as an attachment, whatever it claims to be.
+    inline = variant != "original" and content_type in PREVIEWABLE
     extension = name.rsplit(".", 1)[-1]
     response = private_file_response(
         name,

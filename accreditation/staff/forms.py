@@ -6,18 +6,13 @@ failed sign-in (django-axes throttles it like a wrong password) and is logged.""
 
 from __future__ import annotations
 
-import logging
-
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 
-from accreditation.ratelimit import client_ip
 from accreditation.staff import second_factor
-
-security = logging.getLogger("presspass.security")
 
 
 class StaffLoginForm(AdminAuthenticationForm):
@@ -69,11 +64,10 @@ class StaffLoginForm(AdminAuthenticationForm):
             raise self.get_invalid_login_error()
 
     def _second_factor_failed(self, username: str) -> None:
-        # The same signal as a wrong password: axes counts it against (username, address).
+        # The same signal as a wrong password: axes counts it against (username, address),
+        # and the security log writes it (staff/events.py).
         user_login_failed.send(
-            sender=__name__, credentials={"username": username}, request=self.request
-        )
-        security.warning(
-            "sign-in refused: second factor missing or wrong",
-            extra={"event": "signin.second_factor_failed", "client": client_ip(self.request)},
+            sender=__name__,
+            credentials={"username": username, "second_factor": "wrong"},
+            request=self.request,
         )

@@ -146,6 +146,8 @@ class Stack:
             "web",
             [
                 str(BIN / "gunicorn"),
+                "-c",
+                "config/gunicorn.py",  # as deployed: the access log without secrets
                 "config.wsgi",
                 "--bind",
                 f"127.0.0.1:{self.port}",
@@ -378,6 +380,7 @@ class Nginx:
             "UPSTREAM": upstream,
             "STATIC_ROOT": str(static_root),
             "PRIVATE_STORAGE_ROOT": str(private_root),
+            "ACCESS_LOG": str(self.prefix / "site-access.log"),
         }
         self.process: subprocess.Popen | None = None
         self.tls: ssl.SSLContext | None = None  # trusts the certificate, once started

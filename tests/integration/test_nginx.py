@@ -5,6 +5,7 @@ address Django sees; private documents are sent by nginx once Django has checked
 never on their own; plain HTTP and unknown host names get no further than nginx.
 """
 
+import datetime as dt
 import http.client
 import socket
 import ssl
@@ -128,7 +129,7 @@ def test_a_private_document_is_sent_by_nginx_once_django_has_checked_who_asks(pr
     assert headers["Content-Type"] == "application/pdf"
     assert (
         headers["Content-Disposition"]
-        == f'inline; filename="{req.reference}-identity-original.pdf"'
+        == f'attachment; filename="{req.reference}-identity-original.pdf"'
     )
     assert {"no-store", "private"} <= set(headers["Cache-Control"].split(", "))  # + the admin's
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -161,3 +162,50 @@ def test_plain_http_is_redirected_and_other_host_names_are_turned_away(proxy):
     with socket.create_connection(("127.0.0.1", front.https_port)) as raw:
         with pytest.raises(ssl.SSLError, match="UNRECOGNIZED_NAME"):
             anything.wrap_socket(raw, server_hostname="elsewhere.example")
+
+
+def test_no_access_log_line_holds_the_token_of_a_journalists_link(proxy):
+    """Whoever reads the logs cannot read, answer or withdraw a request: the token of a status
+    link (and of a late-admission link) is neither in nginx's access log nor in gunicorn's,
+    in the path or in the referrer; the reference stays, to follow a request up."""
+    from accreditation import apply
+
+    front, web = proxy
+    event = make_event(slug="logs")
+    req = make_request(event)
+    admission = apply.late_admission_create(
+        event=event,
+        name="Late",
+        email="late@example.org",
+        valid_until=event.accreditation_deadline + dt.timedelta(days=3),
+        actor=make_user("sara", "Supervisor"),
+    )
+    # The links as the web nodes make them (their secret key, not this test's).
+    path, late = web.manage(
+        "shell",
+        "-c",
+        "from accreditation.apply import links; from accreditation.models import "
+        f"AccreditationRequest as R, LateAdmission as L; print(links.status_path(R.objects.get("
+        f"pk={req.pk}))); print(links.late_admission_url(L.objects.get(pk={admission.pk})))",
+    ).split()[-2:]
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    browser = front.browser()
+    assert browser.get(path)[0] == 200
+    late_token = late.split("late=", 1)[1]
+    browser.request("GET", late.split(front.base, 1)[-1], headers={"Referer": front.base + path})
+
+    gunicorn_log = web.workdir / "access.log"
+    nginx_log = front.prefix / "site-access.log"
+    wait_for(
+        lambda: (
+            gunicorn_log.read_text().count(req.reference) >= 1
+            and nginx_log.exists()
+            and "late=" in nginx_log.read_text()
+        ),
+        timeout=10,
+        what="both access logs",
+    )
+    for log in (gunicorn_log.read_text(), nginx_log.read_text()):
+        assert req.reference in log
+        assert token not in log and late_token.split(".", 1)[1] not in log
+        assert "[redacted]" in log

@@ -84,7 +84,7 @@ def test_the_staff_document_view_hands_the_file_to_nginx_after_its_checks(
     assert response.status_code == 200 and response.content == b""
     assert response["X-Accel-Redirect"] == f"/_protected/{identity.file.name}"
     assert response["Content-Disposition"] == (
-        f'inline; filename="{req.reference}-identity-original.pdf"'
+        f'attachment; filename="{req.reference}-identity-original.pdf"'
     )
     assert "sandbox" in response["Content-Security-Policy"]
     assert AuditEntry.objects.filter(action="document.viewed", actor=reviewer).count() == 1

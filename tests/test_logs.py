@@ -1,0 +1,84 @@
+"""Log lines: UTC time, the request's id, one line a record, and never a secret or an address
+— through the handler the settings configure (config/logs.py), as the server writes them."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+from django.test import override_settings
+
+from accreditation.apply import links
+from accreditation.ratelimit import hit
+from config.logs import JsonFormatter
+from tests.factories import make_event, make_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def written():
+    """What the configured console handler writes, while the test runs."""
+    (handler,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
+    stream = io.StringIO()
+    old = handler.setStream(stream)
+    yield stream
+    handler.setStream(old)
+
+
+def test_a_wrong_status_link_is_logged_without_its_token(client, written):
+    req = make_request(make_event())
+    token = links.status_path(req).rstrip("/").rsplit("/", 1)[1]
+    forged = token[:-4] + ("aaaa" if not token.endswith("aaaa") else "bbbb")
+    response = client.get(f"/status/{req.reference}/{forged}/")
+    assert response.status_code == 404
+    lines = written.getvalue().splitlines()
+    assert any("Not Found" in line and req.reference in line for line in lines)
+    assert any("event=link.invalid" in line for line in lines)
+    assert forged not in written.getvalue()
+    rid = response.headers["X-Request-ID"]
+    assert all(f"[{rid}]" in line for line in lines), lines  # every line names the request
+    assert all(line[:4].isdigit() and line.split(" ")[0].endswith("Z") for line in lines)  # UTC
+
+
+def test_addresses_and_bearer_tokens_never_reach_a_line_and_a_newline_stays_in_it(written):
+    log = logging.getLogger("accreditation.test")
+    log.warning("mail to %s failed", "amina.benali@example.org")
+    log.warning("Authorization: Bearer abc.DEF-123:xyz")
+    log.warning("name %s", "Evil\nINFO forged record")
+    text = written.getvalue()
+    assert "amina.benali@example.org" not in text and "[e-mail]" in text
+    assert "abc.DEF-123" not in text
+    assert len(text.splitlines()) == 3  # the newline typed in a name did not make a record
+
+
+def test_rate_limit_hits_are_security_events(written):
+    for _ in range(3):
+        hit("apply:192.0.2.44", limit=2)
+    (line,) = [x for x in written.getvalue().splitlines() if "rate_limit.hit" in x]
+    assert "presspass.security" in line and "scope=apply" in line
+
+
+def test_as_json_each_line_is_one_object_for_a_log_shipper(written):
+    (handler,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
+    old = handler.formatter
+    handler.setFormatter(JsonFormatter())
+    try:
+        logging.getLogger("presspass.security").warning(
+            "sign-in refused", extra={"event": "signin.failed", "outcome": "refused"}
+        )
+    finally:
+        handler.setFormatter(old)
+    entry = json.loads(written.getvalue())
+    assert entry["event"] == "signin.failed" and entry["time"].endswith("Z")
+    assert entry["logger"] == "presspass.security" and entry["request_id"] == "-"
+
+
+@override_settings(PRESSPASS_TRUSTED_PROXIES=0)
+def test_a_request_id_given_by_the_proxy_is_kept_and_a_forged_one_is_replaced(client):
+    assert client.get("/", HTTP_X_REQUEST_ID="abcdef0123456789").headers["X-Request-ID"] == (
+        "abcdef0123456789"
+    )
+    assert client.get("/", HTTP_X_REQUEST_ID="x\nforged").headers["X-Request-ID"] != "x\nforged"
