@@ -31,5 +31,6 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 # Each capability's admin registers its models when imported (after ReadOnlyAdmin exists).
 from accreditation.gate import admin as gate_admin  # noqa: E402, F401
+from accreditation.notify import admin as notify_admin  # noqa: E402, F401
 from accreditation.review import admin as review_admin  # noqa: E402, F401
 from accreditation.staff import admin as staff_admin  # noqa: E402, F401

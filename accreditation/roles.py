@@ -47,6 +47,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # A lost phone: the supervisor resets the agent's second factor (never their own).
         "accreditation.reset_second_factor",
         "auth.view_user",
+        # Background work that failed for good (an e-mail, a check, a print batch): seen, retried.
+        "accreditation.view_outboxtask",
+        "accreditation.retry_outboxtask",
     ],
     # The badge desk sees the photo to match the face, never the documents.
     BADGE_DESK: ["accreditation.see_photo", "accreditation.print_badge"],

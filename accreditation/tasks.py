@@ -1,57 +1,102 @@
-"""Thin Celery tasks: load by id, call a service or a mailer. Queued through accreditation.notify.outbox."""
+"""Thin Celery tasks: load by id, call a service or a mailer. Queued through accreditation.notify.outbox.
+
+Every task that does work for a request runs through ``_run``: it acts only on work recorded
+in the outbox, retries what can pass (the database, the mail server or the disk away for a
+moment) with a growing delay, gives up visibly after its last attempt (staff see it in
+*Background tasks* and retry it), and marks the work done only once it is done. Each task has
+a time limit (settings: CELERY_TASK_TIME_LIMIT and the ones below), so a mail server that
+never answers holds a worker for seconds, not minutes."""
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.db import DatabaseError
+import datetime as dt
+import random
+
+from celery import current_app, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from accreditation import apply
 from accreditation.models import AccreditationRequest, LateAdmission
 from accreditation.notify import emails, outbox
 
-RETRY = {
-    "autoretry_for": (OSError,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 600,
-    "max_retries": 8,
-}
+# What may pass by itself: the network, SMTP (smtplib's errors are OSErrors), the disk, the
+# database restarting, a run cut by its time limit.
+TRANSIENT = (OSError, OperationalError, InterfaceError, SoftTimeLimitExceeded)
+
+EMAIL = {"bind": True, "max_retries": 8, "acks_late": True}
 
 
-def _once(outbox_id, send) -> None:
-    """Claim the outbox row, send, and release the claim if sending failed (so a retry sends)."""
-    if not outbox.claim(outbox_id):
+def _backoff(retries: int) -> int:
+    """Seconds before the next attempt: 5, 10, 20… up to 10 minutes, with jitter (always far
+    below the broker's visibility timeout)."""
+    return min(600, 5 * 2**retries) + random.randint(0, 5)
+
+
+def _run(task, outbox_id, work) -> None:
+    if not outbox.start(outbox_id, task.name, max_runs=task.max_retries + 2):
         return
     try:
-        send()
-    except Exception:
-        outbox.unclaim(outbox_id)
-        raise
+        work()
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, TRANSIENT) and task.request.retries < task.max_retries:
+            outbox.failed_once(outbox_id, error)
+            raise task.retry(exc=exc, countdown=_backoff(task.request.retries)) from exc
+        outbox.give_up(outbox_id, error)
+        return
+    outbox.finish(outbox_id)
 
 
-@shared_task(name="accreditation.send_request_email", **RETRY)
+@shared_task(name="accreditation.send_request_email", **EMAIL)
 def send_request_email(
-    request_id: int, kind: str, outbox_id: int | None = None, extra: dict | None = None
+    self, request_id: int, kind: str, outbox_id: int | None = None, extra: dict | None = None
 ) -> None:
-    req = AccreditationRequest.objects.select_related("event").get(pk=request_id)
-    _once(outbox_id, lambda: emails.send_to_applicant(req, kind, extra))
+    def send():
+        req = AccreditationRequest.objects.select_related("event").get(pk=request_id)
+        emails.send_to_applicant(req, kind, extra, message_id=emails.message_id(outbox_id))
+
+    _run(self, outbox_id, send)
 
 
-@shared_task(name="accreditation.send_contact_notice", **RETRY)
-def send_contact_notice(request_id: int, outbox_id: int | None = None) -> None:
-    req = AccreditationRequest.objects.select_related("event").get(pk=request_id)
-    _once(outbox_id, lambda: emails.send_contact_notice(req))
+@shared_task(name="accreditation.send_contact_notice", **EMAIL)
+def send_contact_notice(self, request_id: int, outbox_id: int | None = None) -> None:
+    def send():
+        req = AccreditationRequest.objects.select_related("event").get(pk=request_id)
+        emails.send_contact_notice(req, message_id=emails.message_id(outbox_id))
+
+    _run(self, outbox_id, send)
 
 
-@shared_task(name="accreditation.send_late_admission", **RETRY)
-def send_late_admission(admission_id: int, outbox_id: int | None = None) -> None:
-    admission = LateAdmission.objects.select_related("event").get(pk=admission_id)
-    language = admission.event.staff_language
-    _once(outbox_id, lambda: emails.send_late_admission(admission, language))
+@shared_task(name="accreditation.send_late_admission", **EMAIL)
+def send_late_admission(self, admission_id: int, outbox_id: int | None = None) -> None:
+    def send():
+        admission = LateAdmission.objects.select_related("event").get(pk=admission_id)
+        language = admission.event.staff_language
+        emails.send_late_admission(admission, language, message_id=emails.message_id(outbox_id))
+
+    _run(self, outbox_id, send)
 
 
 @shared_task(name="accreditation.dispatch_outbox")
 def dispatch_outbox() -> int:
     return outbox.dispatch_pending()
+
+
+@shared_task(name="accreditation.resume_stalled")
+def resume_stalled() -> int:
+    """Work whose message was lost or whose worker died, sent again within minutes (beat)."""
+
+    def limit(name: str) -> dt.timedelta:
+        task = current_app.tasks.get(name)
+        seconds = getattr(task, "time_limit", None) or settings.CELERY_TASK_TIME_LIMIT
+        return dt.timedelta(seconds=seconds + 60)
+
+    return outbox.resume_stalled(
+        not_started_after=dt.timedelta(minutes=settings.PRESSPASS_TASK_LOST_MINUTES),
+        running_longer_than=limit,
+    )
 
 
 @shared_task(name="accreditation.purge_pending_uploads")
@@ -61,17 +106,16 @@ def purge_pending_uploads() -> int:
 
 @shared_task(
     name="accreditation.run_checks",
-    autoretry_for=(OSError, DatabaseError),
-    retry_backoff=5,
-    retry_backoff_max=300,
+    bind=True,
     max_retries=6,
     acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
 )
-def run_checks(request_id: int, outbox_id: int | None = None) -> None:
+def run_checks(self, request_id: int, outbox_id: int | None = None) -> None:
     from accreditation.checks.pipeline import checks_run
 
-    checks_run(request_id=request_id)
-    outbox.claim(outbox_id)
+    _run(self, outbox_id, lambda: checks_run(request_id=request_id))
 
 
 @shared_task(name="accreditation.sweep_checks")
@@ -81,30 +125,25 @@ def sweep_checks() -> int:
     return checks_sweep()
 
 
-@shared_task(
-    name="accreditation.issue_badge",
-    autoretry_for=(OSError, DatabaseError),
-    retry_backoff=5,
-    max_retries=6,
-)
-def issue_badge(request_id: int, outbox_id: int | None = None) -> None:
+@shared_task(name="accreditation.issue_badge", bind=True, max_retries=6, acks_late=True)
+def issue_badge(self, request_id: int, outbox_id: int | None = None) -> None:
     from accreditation.badges.issuing import badge_issue
 
-    badge_issue(request_id=request_id)
-    outbox.claim(outbox_id)
+    _run(self, outbox_id, lambda: badge_issue(request_id=request_id))
 
 
 @shared_task(
     name="accreditation.render_print_batch",
-    autoretry_for=(OSError,),
-    retry_backoff=5,
+    bind=True,
     max_retries=3,
+    acks_late=True,
+    soft_time_limit=1200,
+    time_limit=1260,
 )
-def render_print_batch(batch_id: int, outbox_id: int | None = None) -> None:
+def render_print_batch(self, batch_id: int, outbox_id: int | None = None) -> None:
     from accreditation.badges.printing import batch_render
 
-    batch_render(batch_id=batch_id)
-    outbox.claim(outbox_id)
+    _run(self, outbox_id, lambda: batch_render(batch_id=batch_id))
 
 
 @shared_task(name="accreditation.purge_print_batches")

@@ -207,9 +207,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
     "max_retries": 0,
 }
+# Every task has a time limit (a task may set a longer one: checks, print batches); a run cut
+# by it is retried like a transient error (accreditation/tasks.py).
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
+# Published work not started after this long is taken for lost (a broker that restarted
+# empty) and sent again; started work after its time limit and a minute (a dead worker).
+PRESSPASS_TASK_LOST_MINUTES = env_int("PRESSPASS_TASK_LOST_MINUTES", 10)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {"task": "accreditation.dispatch_outbox", "schedule": 60.0},
+    "resume-stalled": {"task": "accreditation.resume_stalled", "schedule": 60.0},
     "purge-pending-uploads": {"task": "accreditation.purge_pending_uploads", "schedule": 3600.0},
     "sweep-stuck-checks": {"task": "accreditation.sweep_checks", "schedule": 300.0},
     "purge-print-batches": {"task": "accreditation.purge_print_batches", "schedule": 3600.0},
@@ -337,6 +345,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A mail server that accepts the connection and never answers holds a worker this long at most.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Presspass <presspass@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

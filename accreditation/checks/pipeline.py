@@ -30,7 +30,14 @@ from accreditation.checks import faces, hashing, identity, images, pdfs
 from accreditation.checks.results import CheckResult as Result
 from accreditation.checks.results import Outcome, worst
 from accreditation.filetypes import JPEG, PDF, PNG, sniff
-from accreditation.models import AccreditationRequest, CheckResult, Document, Message, Status
+from accreditation.models import (
+    AccreditationRequest,
+    CheckResult,
+    Document,
+    Message,
+    OutboxTask,
+    Status,
+)
 from accreditation.notify import outbox
 from accreditation.privacy.storage import private_storage
 from accreditation.roles import require_permission
@@ -335,8 +342,15 @@ def checks_sweep(*, stuck_after: dt.timedelta = dt.timedelta(minutes=10)) -> int
         | Q(status=Status.CHECKING, checks_started_at__lt=cutoff)
         | Q(status=Status.CHECKING, checks_started_at__isnull=True, updated_at__lt=cutoff)
     ).values_list("pk", flat=True)
+    # A request whose checks are still queued or running is the outbox's to resume, and one
+    # whose checks failed for good waits for staff (Background tasks → retry): neither is
+    # queued again here, so a check that can never pass does not come back every few minutes.
+    open_rows = OutboxTask.objects.filter(task_name=TASK, completed_at__isnull=True)
+    waiting = {kwargs.get("request_id") for kwargs in open_rows.values_list("kwargs", flat=True)}
     count = 0
     for pk in stuck:
+        if pk in waiting:
+            continue
         with transaction.atomic():
             AccreditationRequest.objects.filter(pk=pk).update(checks_started_at=timezone.now())
             outbox.enqueue(TASK, request_id=pk)

@@ -10,7 +10,25 @@ from django.utils import timezone, translation
 from accreditation.models import AccreditationRequest, LateAdmission
 
 
-def _send(template: str, context: dict, *, to: str, reply_to: str, language: str, tz) -> None:
+def message_id(outbox_id: int | None) -> str | None:
+    """The Message-ID of the e-mail an outbox row sends: the same at every delivery, so a
+    second one (at-least-once delivery after a crash) can be recognised as the same e-mail."""
+    if outbox_id is None:
+        return None
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "presspass"
+    return f"<presspass-outbox-{outbox_id}@{domain}>"
+
+
+def _send(
+    template: str,
+    context: dict,
+    *,
+    to: str,
+    reply_to: str,
+    language: str,
+    tz,
+    message_id: str | None = None,
+) -> None:
     with translation.override(language), timezone.override(tz):
         subject = render_to_string(f"email/{template}_subject.txt", context).strip()
         body = render_to_string(f"email/{template}_body.txt", context)
@@ -20,10 +38,17 @@ def _send(template: str, context: dict, *, to: str, reply_to: str, language: str
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         reply_to=[reply_to],
+        headers={"Message-ID": message_id} if message_id else None,
     ).send()
 
 
-def send_to_applicant(req: AccreditationRequest, template: str, extra: dict | None = None) -> None:
+def send_to_applicant(
+    req: AccreditationRequest,
+    template: str,
+    extra: dict | None = None,
+    *,
+    message_id: str | None = None,
+) -> None:
     from accreditation.apply import status_url
 
     event = req.event
@@ -35,10 +60,11 @@ def send_to_applicant(req: AccreditationRequest, template: str, extra: dict | No
         reply_to=event.contact_email,
         language=req.language,
         tz=event.tz,
+        message_id=message_id,
     )
 
 
-def send_contact_notice(req: AccreditationRequest) -> None:
+def send_contact_notice(req: AccreditationRequest, *, message_id: str | None = None) -> None:
     event = req.event
     admin_path = f"/admin/accreditation/accreditationrequest/{req.pk}/change/"
     context = {"req": req, "event": event, "admin_url": settings.SITE_URL + admin_path}
@@ -49,10 +75,13 @@ def send_contact_notice(req: AccreditationRequest) -> None:
         reply_to=req.email,
         language=event.staff_language,
         tz=event.tz,
+        message_id=message_id,
     )
 
 
-def send_late_admission(admission: LateAdmission, language: str) -> None:
+def send_late_admission(
+    admission: LateAdmission, language: str, *, message_id: str | None = None
+) -> None:
     from accreditation.apply import late_admission_url
 
     event = admission.event
@@ -64,4 +93,5 @@ def send_late_admission(admission: LateAdmission, language: str) -> None:
         reply_to=event.contact_email,
         language=language,
         tz=event.tz,
+        message_id=message_id,
     )

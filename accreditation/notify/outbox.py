@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accreditation.models import OutboxTask
+from config.logs import security_event
 
 log = logging.getLogger(__name__)
 
@@ -117,17 +118,84 @@ def dispatch_pending(*, older_than: timedelta = timedelta(seconds=0), limit: int
     return dispatch_many(ids)
 
 
-def claim(outbox_id: int | None) -> bool:
-    """Mark an outbox row done; False if another run already did it (makes tasks idempotent)."""
-    if outbox_id is None:
-        return True
-    return bool(
-        OutboxTask.objects.filter(pk=outbox_id, completed_at__isnull=True).update(
-            completed_at=timezone.now()
-        )
+# --- Running the work ------------------------------------------------------------------------
+# A task acts only on work recorded here (a row of its own name, not done, not given up): a
+# message put on the broker by anyone else does nothing. The row counts the runs that started
+# it (a task that kills its worker is redelivered: it stops after its cap), and is marked done
+# only once the work is done (at-least-once: an e-mail carries a Message-ID made from the row,
+# so a second delivery can be recognised).
+
+
+def start(outbox_id, task_name: str, *, max_runs: int) -> bool:
+    """Whether this delivery of ``task_name`` may do the work of row ``outbox_id``."""
+    if not isinstance(outbox_id, int) or isinstance(outbox_id, bool):
+        security_event("task.unrecorded", task=task_name, outcome="ignored")
+        return False
+    started = OutboxTask.objects.filter(
+        pk=outbox_id, task_name=task_name, completed_at__isnull=True, failed_at__isnull=True
+    ).update(runs=F("runs") + 1, started_at=timezone.now())
+    if not started:
+        if not OutboxTask.objects.filter(pk=outbox_id, task_name=task_name).exists():
+            security_event("task.unrecorded", task=task_name, outcome="ignored")
+        return False  # done already (a redelivery), or given up
+    runs = OutboxTask.objects.values_list("runs", flat=True).get(pk=outbox_id)
+    if runs > max_runs:
+        give_up(outbox_id, f"Stopped after {max_runs} runs that never finished.")
+        return False
+    return True
+
+
+def finish(outbox_id: int) -> None:
+    OutboxTask.objects.filter(pk=outbox_id).update(completed_at=timezone.now(), last_error="")
+
+
+def failed_once(outbox_id: int, error: str) -> None:
+    """A run failed with an error worth retrying (kept for staff to read)."""
+    OutboxTask.objects.filter(pk=outbox_id).update(last_error=error[:2000])
+
+
+def give_up(outbox_id: int, error: str) -> None:
+    """Failed for good: the row shows it, staff retry it (retry())."""
+    OutboxTask.objects.filter(pk=outbox_id, completed_at__isnull=True).update(
+        failed_at=timezone.now(), last_error=error[:2000]
     )
+    log.error("Background task %s failed for good: %s", outbox_id, error[:200])
 
 
-def unclaim(outbox_id: int | None) -> None:
-    if outbox_id is not None:
-        OutboxTask.objects.filter(pk=outbox_id).update(completed_at=None)
+def retry(ids: list[int]) -> int:
+    """Staff's retry of failed work: counted afresh and sent again."""
+    ids = list(
+        OutboxTask.objects.filter(
+            pk__in=ids, failed_at__isnull=False, completed_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    OutboxTask.objects.filter(pk__in=ids).update(
+        failed_at=None, runs=0, started_at=None, dispatched_at=None
+    )
+    return dispatch_many(ids)
+
+
+def stalled(*, now=None, not_started_after: timedelta, running_longer_than) -> list[int]:
+    """Rows whose message was lost (published, never started) or whose worker died (started
+    and not done within the task's time limit), neither done nor given up."""
+    now = now or timezone.now()
+    rows = OutboxTask.objects.filter(
+        dispatched_at__isnull=False, completed_at__isnull=True, failed_at__isnull=True
+    )
+    lost = rows.filter(started_at__isnull=True, dispatched_at__lt=now - not_started_after)
+    ids = set(lost.values_list("pk", flat=True))
+    for pk, name, started in rows.filter(started_at__isnull=False).values_list(
+        "pk", "task_name", "started_at"
+    ):
+        if started < now - running_longer_than(name):
+            ids.add(pk)
+    return sorted(ids)
+
+
+def resume_stalled(*, not_started_after: timedelta, running_longer_than) -> int:
+    """Send stalled work again now, rather than after the broker's visibility timeout."""
+    ids = stalled(not_started_after=not_started_after, running_longer_than=running_longer_than)
+    if ids:
+        log.warning("Resuming %d stalled background tasks: %s", len(ids), ids[:20])
+        OutboxTask.objects.filter(pk__in=ids).update(dispatched_at=None, started_at=None)
+    return dispatch_many(ids)

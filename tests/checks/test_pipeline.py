@@ -137,6 +137,33 @@ def test_the_sweep_finishes_checks_that_never_finished(
     assert req.status == Status.IN_REVIEW and CheckResult.objects.filter(request=req).exists()
 
 
+def test_checks_that_cannot_pass_stop_and_wait_for_staff_instead_of_coming_back_forever(
+    client, event, django_capture_on_commit_callbacks
+):
+    """The review saw a check with a missing file re-queued every ~15 minutes, for ever, and
+    invisible. Now its task gives up after its attempts, shows failed, and the sweep leaves
+    the request to staff (Background tasks → retry)."""
+    from accreditation.models import OutboxTask
+    from accreditation.privacy.storage import private_storage
+
+    req = submit(client, event, django_capture_on_commit_callbacks)
+    for document in Document.objects.filter(request=req):
+        private_storage().delete(document.file.name)  # the file is gone for good
+    AccreditationRequest.objects.filter(pk=req.pk).update(
+        status=Status.CHECKING, checks_started_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    CheckResult.objects.filter(request=req).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert checks_sweep() == 1
+    row = OutboxTask.objects.filter(task_name="accreditation.run_checks").latest("pk")
+    assert row.failed_at is not None and row.last_error
+    AccreditationRequest.objects.filter(pk=req.pk).update(
+        checks_started_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert checks_sweep() == 0  # not again: it waits for staff
+
+
 def test_a_question_asked_before_the_checks_ran_does_not_skip_them(
     client, event, reviewer, django_capture_on_commit_callbacks
 ):
