@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accreditation.errors import ServiceError
-from accreditation.filetypes import EXTENSIONS, JPEG, PDF, PNG, sniff, sniff_bytes
+from accreditation.filetypes import EXTENSIONS, JPEG, PDF, PNG, screen, sniff, sniff_bytes
 from accreditation.models import (
     Document,
     PendingUpload,
@@ -73,9 +73,26 @@ def _content_type(slot: str, upload: UploadedFile) -> str:
             % {"allowed": allowed},
             field=slot,
         )
+    problem = screen(upload, content_type)
+    if problem is not None:
+        raise ServiceError(f"file_{problem}", _screen_message(problem, content_type), field=slot)
     if slot == Document.Kind.PHOTO:
         _check_photo_size(upload, content_type)
     return content_type
+
+
+def _screen_message(problem: str, content_type: str) -> str:
+    if problem == "malware":
+        return _("This file was refused by the virus check. Send a clean copy of the document.")
+    if problem == "markup":
+        return _(
+            "This file holds web-page code (HTML or a script) besides its picture or document, "
+            "so it was refused. Send the original photo or scan."
+        )
+    return _(
+        "This file is damaged or not entirely a %(type)s file, so it was refused. Send the "
+        "original photo or scan."
+    ) % {"type": TYPE_LABELS[content_type]}
 
 
 def uploads_stash(*, draft_key: str, uploads: dict[str, CheckedUpload]) -> dict[str, PendingUpload]:

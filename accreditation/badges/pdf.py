@@ -262,7 +262,8 @@ def _to_jpeg(data: bytes) -> bytes:
     """The slow path for a photo that is not a plain JPEG: decode once, re-encode as JPEG."""
     from PIL import Image, ImageOps
 
-    with Image.open(io.BytesIO(data)) as image:
+    # Only what the checks made: their normalised JPEG, or a PNG photo (never another format).
+    with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
         rgb = ImageOps.exif_transpose(image).convert("RGB")
     out = io.BytesIO()
     rgb.save(out, "JPEG", quality=90)

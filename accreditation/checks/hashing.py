@@ -83,7 +83,7 @@ def _open_small(src: bytes | str | os.PathLike[str] | BinaryIO) -> Image.Image:
         buffered = header.mime != filetypes.JPEG or header.progressive
         if header.pixels > (DEFAULT_MAX_BUFFERED_PIXELS if buffered else DEFAULT_MAX_PIXELS):
             raise ValueError(f"the picture declares {header.width}×{header.height} pixels")
-        image = Image.open(fileobj)
+        image = Image.open(fileobj, formats=["JPEG" if header.mime == filetypes.JPEG else "PNG"])
         image.draft("L", (64, 64))
         image.load()
         return image

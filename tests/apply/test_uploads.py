@@ -95,10 +95,13 @@ def test_files_kept_from_a_refused_form_go_into_the_corrected_request(client, ev
 def test_files_past_the_total_limit_are_refused_with_their_message(client, event, settings):
     settings.PRESSPASS_MAX_FILE_MB = 2
     settings.PRESSPASS_MAX_TOTAL_MB = 3
-    padding = b"%" * (int(1.6 * 1024 * 1024))
+    # A comment line of 1.6 MB after the header: a PDF still ending in %%EOF.
+    pdf = pdf_bytes()
+    header_end = pdf.index(b"\n") + 1
+    big = pdf[:header_end] + b"%" * int(1.6 * 1024 * 1024) + b"\n" + pdf[header_end:]
     files = application_files(
-        identity=upload("passport.pdf", pdf_bytes() + padding),
-        press_card=upload("card.pdf", pdf_bytes() + padding),
+        identity=upload("passport.pdf", big),
+        press_card=upload("card.pdf", big),
     )
     response = post(client, event, files=files)
     assert response.status_code == 400
@@ -114,16 +117,20 @@ def test_files_past_the_total_limit_are_refused_with_their_message(client, event
     assert 'value="El Idrissi"' in html
 
 
-def test_a_photo_is_measured_from_its_header_without_decoding_its_pixels(client, event):
-    # A real JPEG whose pixel data was cut short: the form only reads its header (its size);
-    # decoding images is the background checks' work.
+def test_a_cut_off_photo_is_refused_at_upload_and_the_other_files_are_kept(client, event):
+    """The whole file is decided at upload now (it was left to the background checks): a JPEG
+    whose data stops half-way is refused with a message, on the form, at once."""
     photo = portrait_bytes()
     damaged = photo[: len(photo) // 2]
-    assert (
-        post(client, event, files=application_files(photo=upload("me.jpg", damaged))).status_code
-        == 302
+    response = post(client, event, files=application_files(photo=upload("me.jpg", damaged)))
+    assert response.status_code == 400
+    assert "damaged or not entirely a JPEG file" in " ".join(
+        response.context["form"].errors["photo"]
     )
-    assert Document.objects.get(kind="photo").size == len(damaged)
+    assert sorted(PendingUpload.objects.values_list("slot", flat=True)) == [
+        "identity",
+        "press_card",
+    ]
 
 
 def test_an_unknown_country_code_is_refused_and_everything_else_kept(client, event):
