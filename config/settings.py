@@ -224,6 +224,9 @@ CELERY_BEAT_SCHEDULE = {
     "retention-purge": {"task": "accreditation.retention_purge", "schedule": 86400.0},
     "send-reminders": {"task": "accreditation.send_reminders", "schedule": 3600.0},
 }
+# Decoded pixels a checking process holds at once, across its threads (a 24 MP picture with
+# alpha takes about 190 MB at the peak): more waits, a single picture needing more is refused.
+PRESSPASS_DECODE_BUDGET_MB = env_int("PRESSPASS_DECODE_BUDGET_MB", 400)
 # A journalist who has not answered a question from staff is reminded once, this many days later.
 PRESSPASS_REMINDER_DAYS = env_int("PRESSPASS_REMINDER_DAYS", 3)
 

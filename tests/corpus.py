@@ -540,3 +540,23 @@ def hand_built_pdf(path: Path, objects: list[bytes]) -> Path:
     body += f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n".encode()
     path.write_bytes(bytes(body))
     return path
+
+
+def make_deep_png(path: Path, *, width: int = 6000, height: int = 4000) -> Path:
+    """A valid 16-bit RGBA PNG of ``width``×``height`` (24 MP by default) that is about 190 KB
+    on disk: small to upload, about 190 MB of pixels once decoded. Written chunk by chunk."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" + b"\x00\x01" * (width * 4)  # filter byte, then 16-bit R, G, B, A
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+    return path

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import struct
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -191,6 +194,16 @@ def normalise_image(
         )
         try:
             image, source_size = _decode(fileobj, header, max_side)
+        except TooLargeToDecode as error:
+            results.append(
+                CheckResult(
+                    PIXELS,
+                    Outcome.FAIL,
+                    _("The picture is too large to open (its size and colour depth together)."),
+                    str(error),
+                )
+            )
+            return NormalisedImage(results, mime=header.mime)
         except Exception as error:  # any decoder error on hostile input means "not decodable"
             logger.info("image not decodable: %r", error)
             results.append(
@@ -287,9 +300,12 @@ def _decode(
         if scale > 1:
             # Pillow picks the largest libjpeg scale that keeps the image at least this size.
             image.draft(None, (max(1, image.width // scale), max(1, image.height // scale)))
-    image.load()
-    image = _to_rgb_or_l(image)
-    image = _fit(image, max_side)
+    # The decoded pixels and the copies made from them, counted against the process's budget
+    # (whatever the mode and bit depth: a 24 MP 16-bit PNG with alpha is 190 MB of them).
+    with DECODE_BUDGET.reserve(image.width * image.height * _PEAK_BYTES.get(image.mode, 12)):
+        image.load()
+        image = _to_rgb_or_l(image)
+        image = _fit(image, max_side)
     source_size = (header.width, header.height)
     if orientation in _TRANSPOSE_FOR_ORIENTATION:
         image = image.transpose(_TRANSPOSE_FOR_ORIENTATION[orientation])
@@ -297,6 +313,53 @@ def _decode(
             source_size = (header.height, header.width)
     image.info.clear()  # nothing of the original's metadata may follow the pixels
     return image, source_size
+
+
+# Bytes a decoded pixel costs at the peak of _decode (the pixels, the copy a conversion makes,
+# the RGB or grey result), by the mode Pillow decodes to.
+_PEAK_BYTES = {"1": 2, "L": 2, "P": 9, "RGB": 4, "YCbCr": 7, "CMYK": 8, "LA": 9, "PA": 9}
+_PEAK_BYTES.update({"RGBA": 8, "I": 14, "I;16": 12, "I;16B": 12, "I;16L": 12, "I;16N": 12})
+
+
+class TooLargeToDecode(Exception):
+    pass
+
+
+class DecodeBudget:
+    """How many bytes of decoded pixels this process holds at once, across its threads: a
+    picture waits until enough is free, and one that alone needs more than the whole budget is
+    refused (PRESSPASS_DECODE_BUDGET_MB)."""
+
+    def __init__(self, limit_bytes: int):
+        self.limit = limit_bytes
+        self.used = 0
+        self._free = threading.Condition()
+
+    @contextmanager
+    def reserve(self, amount: int):
+        if amount > self.limit:
+            raise TooLargeToDecode(f"{amount // 2**20} MB > {self.limit // 2**20} MB")
+        with self._free:
+            self._free.wait_for(lambda: self.used + amount <= self.limit)
+            self.used += amount
+        try:
+            yield
+        finally:
+            with self._free:
+                self.used -= amount
+                self._free.notify_all()
+
+
+def _budget_bytes() -> int:
+    from django.conf import settings
+
+    megabytes = (
+        getattr(settings, "PRESSPASS_DECODE_BUDGET_MB", None) if settings.configured else None
+    )
+    return int(megabytes or os.environ.get("PRESSPASS_DECODE_BUDGET_MB") or 400) * 2**20
+
+
+DECODE_BUDGET = DecodeBudget(_budget_bytes())
 
 
 def _orientation(image: Image.Image) -> int:
@@ -325,7 +388,7 @@ def _to_rgb_or_l(image: Image.Image) -> Image.Image:
         shift = 8 if pixels.max(initial=0) > 255 else 0
         return Image.fromarray((pixels >> shift).clip(0, 255).astype(np.uint8), "L")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         flattened = Image.new("RGB", rgba.size, (255, 255, 255))
         flattened.paste(rgba, mask=rgba.getchannel("A"))
         return flattened

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -241,6 +242,44 @@ print(json.dumps({{"peak_kb": peak, "codes": [[r.code, r.outcome.value] for r in
 
     assert ["image.pixels", "fail"] in measured["codes"]
     assert measured["peak_kb"] < 300 * 1024
+
+
+def test_three_deep_pngs_checked_at_once_stay_within_the_decode_budget(tmp_path):
+    """The review's case: 187 KB, 24-megapixel, 16-bit PNGs with transparency pass the header
+    checks; three checked at once drove the process from 250 MB to 1.1 GB. The decode budget
+    (400 MB here) lets two decode together and the third wait. Measured in a fresh process."""
+    deep = corpus.make_deep_png(tmp_path / "deep.png")
+    assert deep.stat().st_size < 300_000
+    code = f"""
+import json, sys
+from concurrent.futures import ThreadPoolExecutor
+sys.path.insert(0, {str(ROOT)!r})
+from accreditation.checks.images import normalise_image
+with ThreadPoolExecutor(3) as pool:
+    reports = list(pool.map(normalise_image, [{str(deep)!r}] * 3))
+peak = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")][0]
+print(json.dumps({{"peak_kb": peak, "ok": [r.ok for r in reports]}}))
+"""
+    env = {**os.environ, "PRESSPASS_DECODE_BUDGET_MB": "400"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
+    )
+    measured = json.loads(output.stdout)
+    assert measured["ok"] == [True, True, True]  # all three checked, none refused
+    assert measured["peak_kb"] < 650 * 1024  # was about 950 MB here (1.1 GB in the review)
+
+
+def test_a_picture_that_alone_needs_more_than_the_budget_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(images, "DECODE_BUDGET", images.DecodeBudget(100 * 2**20))
+    report = normalise_image(corpus.make_deep_png(tmp_path / "deep.png"))
+    assert outcomes(report)[images.PIXELS] is Outcome.FAIL
+    assert report.jpeg is None
 
 
 def test_a_jpeg_that_claims_60000_pixels_a_side_is_refused(tmp_path):
