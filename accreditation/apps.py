@@ -12,6 +12,7 @@ class AccreditationConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from accreditation import tasks  # noqa: F401
+        from config import deploy_checks  # noqa: F401  (registers `check --deploy` checks)
         from accreditation.staff.sessions import start_idle_clock
 
         user_logged_in.connect(start_idle_clock, dispatch_uid="presspass.idle_clock")

@@ -1,0 +1,38 @@
+"""Deployment checks (``manage.py check --deploy``) for what Django's own do not know."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import checks
+
+_LOCAL = {"localhost", "127.0.0.1", "::1", ""}
+
+
+def _exposed(url: str) -> bool:
+    """A Redis URL that crosses a network without both a password and TLS."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix" or (parts.hostname or "") in _LOCAL:
+        return False
+    return not (parts.scheme == "rediss" and parts.password)
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def redis_is_protected(app_configs=None, **kwargs):
+    """Whoever reaches Redis can put work on the queue and read the rate-limit counters: over
+    a network it needs a password and TLS (rediss://:password@host:6380/0)."""
+    found = []
+    for name in ("REDIS_URL", "CELERY_BROKER_URL"):
+        url = getattr(settings, name, "") or ""
+        if url and _exposed(url):
+            found.append(
+                checks.Warning(
+                    f"{name} reaches Redis over the network without a password and TLS.",
+                    hint="Use rediss://:PASSWORD@HOST:6380/0 and set requirepass, TLS, "
+                    "maxmemory-policy noeviction and appendonly yes on the server "
+                    "(docs/deploy.md).",
+                    id="presspass.W001",
+                )
+            )
+    return found
