@@ -7,21 +7,18 @@ class AccreditationConfig(AppConfig):
     verbose_name = _("Accreditation")
 
     def ready(self) -> None:
-        # Register the tasks in every process (web processes dispatch them by name).
-        # A staff session's idle clock starts at sign-in (written with the login's own save).
-        from django.contrib.auth.signals import user_logged_in
-
-        from accreditation import tasks  # noqa: F401
-        from config import deploy_checks  # noqa: F401  (registers `check --deploy` checks)
-        from accreditation.staff.sessions import start_idle_clock
-
-        user_logged_in.connect(start_idle_clock, dispatch_uid="presspass.idle_clock")
-
-        # Failed sign-ins and lock-outs in the security log (config/logs.py).
         from axes.signals import user_locked_out
-        from django.contrib.auth.signals import user_login_failed
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
 
+        # Register the tasks in every process (web processes dispatch them by name), and the
+        # checks `manage.py check --deploy` runs.
+        from accreditation import tasks  # noqa: F401
         from accreditation.staff import events
+        from accreditation.staff.sessions import start_idle_clock
+        from config import deploy_checks  # noqa: F401
 
+        # A staff session's idle clock starts at sign-in (written with the login's own save).
+        user_logged_in.connect(start_idle_clock, dispatch_uid="presspass.idle_clock")
+        # Failed sign-ins and lock-outs in the security log (config/logs.py).
         user_login_failed.connect(events.login_failed, dispatch_uid="presspass.signin_failed")
         user_locked_out.connect(events.locked_out, dispatch_uid="presspass.locked_out")
