@@ -160,6 +160,12 @@ class Event(models.Model):
     def local_deadline(self) -> dt.datetime:
         return self.accreditation_deadline.astimezone(self.tz)
 
+    @property
+    def personal_data_until(self) -> dt.date:
+        """The last day the event's personal data are kept (and the journalists' links work):
+        the event's end plus its retention period."""
+        return self.ends_on + dt.timedelta(days=self.retention_days)
+
     def ends_at(self) -> dt.datetime:
         """The end of the event's last day, in its time zone."""
         return dt.datetime.combine(self.ends_on, dt.time.max, tzinfo=self.tz)

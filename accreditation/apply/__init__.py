@@ -22,6 +22,7 @@ from accreditation.apply.links import (
     late_admission_url,
     request_confirm_email,
     request_from_status_link,
+    request_link_renew,
     request_resend_link,
     status_path,
     status_url,

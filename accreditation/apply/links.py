@@ -15,6 +15,7 @@ from accreditation.models import (
     LateAdmission,
 )
 from accreditation.notify import outbox
+from accreditation.roles import require_permission
 from accreditation.workflow import audit
 from events.models import Event
 
@@ -53,7 +54,22 @@ def request_from_status_link(*, reference: str, token: str) -> AccreditationRequ
     )
     if req is None or not tokens.check_token("status", req.pk, req.status_nonce, token):
         return None
+    if timezone.localdate(timezone.now(), req.event.tz) > req.event.personal_data_until:
+        return None  # expired with the event's retention period
     return req
+
+
+def request_link_renew(*, request: AccreditationRequest, actor, ip_address=None) -> None:
+    """Staff revoke a journalist's status link (it leaked, or the journalist asks) and send a
+    new one to the request's address: every older link stops working at once."""
+    require_permission(actor, "accreditation.review_request")
+    with transaction.atomic():
+        req = AccreditationRequest.objects.select_for_update().get(pk=request.pk)
+        req.status_nonce = tokens.new_nonce()
+        req.save(update_fields=["status_nonce"])
+        audit(action="request.link_renewed", request=req, actor=actor, ip_address=ip_address)
+        outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="status_link")
+    request.status_nonce = req.status_nonce
 
 
 def request_confirm_email(*, request: AccreditationRequest) -> bool:

@@ -25,9 +25,7 @@ log = logging.getLogger(__name__)
 
 def events_due(today: dt.date | None = None):
     today = today or timezone.localdate()
-    return [
-        e for e in Event.objects.all() if e.ends_on + dt.timedelta(days=e.retention_days) < today
-    ]
+    return [e for e in Event.objects.all() if e.personal_data_until < today]
 
 
 def retention_purge(*, today: dt.date | None = None) -> dict[str, int]:

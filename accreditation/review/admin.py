@@ -26,6 +26,7 @@ from accreditation.models import (
     Status,
     Vetting,
 )
+from accreditation.ratelimit import client_ip
 from accreditation.review import documents, selectors
 from accreditation.review.admin_forms import (
     ApproveForm,
@@ -88,7 +89,7 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
     show_full_result_count = False  # one COUNT less on 30,000 rows
     change_list_template = "admin/accreditation/request_change_list.html"
     change_form_template = "admin/accreditation/request_change_form.html"
-    actions = ["approve_selected", "export_selected"]
+    actions = ["approve_selected", "renew_links", "export_selected"]
     readonly_fields = [
         f.name for f in AccreditationRequest._meta.fields if f.name not in ("id",)
     ] + ["sessions_requested", "sessions_granted"]
@@ -284,6 +285,24 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
             )
         for line in refused:
             messages.warning(request, line)
+
+    @admin.action(
+        description=_("Revoke the status links and e-mail new ones"), permissions=["review"]
+    )
+    def renew_links(self, request, queryset):
+        done = 0
+        for req in queryset:
+            apply.request_link_renew(request=req, actor=request.user, ip_address=client_ip(request))
+            done += 1
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d status link revoked; a new one is on its way.",
+                "%(count)d status links revoked; new ones are on their way.",
+                done,
+            )
+            % {"count": done},
+        )
 
     def has_review_permission(self, request):
         return request.user.has_perm("accreditation.review_request")
