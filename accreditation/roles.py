@@ -105,6 +105,54 @@ def may_scan(user) -> bool:
     return user.is_active and user.has_perm("accreditation.scan_badge")
 
 
+def event_ids_for(user) -> set[int] | None:
+    """The events a member of staff works on: those they are assigned to (Event.staff), or
+    None for every event (superusers, and staff assigned to no event)."""
+    if user.is_superuser:
+        return None
+    if not hasattr(user, "_presspass_event_ids"):  # read once per request (request.user)
+        user._presspass_event_ids = set(user.assigned_events.values_list("pk", flat=True))
+    return user._presspass_event_ids or None
+
+
+def scoped(queryset, user, event_path: str = "event"):
+    """``queryset`` limited to the events ``user`` works on (the one filter every staff list,
+    document and export applies)."""
+    ids = event_ids_for(user)
+    return queryset if ids is None else queryset.filter(**{f"{event_path}__in": ids})
+
+
+def may_work_on(user, event_id: int) -> bool:
+    ids = event_ids_for(user)
+    return ids is None or event_id in ids
+
+
+def require_decider(actor, request) -> None:
+    """Separation of duties for a decision on a request: the actor works on its event, and it
+    is not a request made with the actor's own e-mail address."""
+    require_event(actor, request.event_id)
+    require_not_own(actor, request.email)
+
+
+def require_event(actor, event_id: int) -> None:
+    if not may_work_on(actor, event_id):
+        security_event("permission.refused", actor=actor.pk, reason="not_assigned")
+        raise ServiceError("not_assigned", _("This belongs to an event you are not assigned to."))
+
+
+def require_not_own(actor, email: str) -> None:
+    """No one acts on their own behalf: not on a request, nor a late admission, made with
+    their own e-mail address."""
+    from accreditation.models.requests import normalise_email
+
+    if actor.email and normalise_email(actor.email) == normalise_email(email):
+        security_event("permission.refused", actor=actor.pk, reason="own_request")
+        raise ServiceError(
+            "own_request",
+            _("This is for your own e-mail address: another member of staff must do it."),
+        )
+
+
 def require_permission(actor, permission: str) -> None:
     """The one refusal of an action a role does not allow: ServiceError ``forbidden``."""
     if not actor.has_perm(permission):

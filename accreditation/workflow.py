@@ -144,8 +144,9 @@ def transition(
             % {"current": Status(current).label, "target": Status(to).label},
         )
     with transaction.atomic():
+        # A first approval (four eyes) belongs to the review it was given in: any move ends it.
         updated = AccreditationRequest.objects.filter(pk=request.pk, status=current).update(
-            status=to
+            status=to, first_approved_by=None, first_approved_at=None
         )
         if not updated:
             raise TransitionError(

@@ -169,6 +169,7 @@ class EventForm(LocalTimesForm):
 @admin.register(Event)
 class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
     form = EventForm
+    filter_horizontal = ("staff",)
     list_display = (
         "name",
         "city",
@@ -206,6 +207,8 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
                     "contact_email",
                     "languages",
                     "security_vetting_required",
+                    "second_approval",
+                    "staff",
                     "badge_collection_info",
                     "colour",
                 )

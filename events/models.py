@@ -60,6 +60,25 @@ class Event(models.Model):
         _("retention of personal data (days after the event)"), default=90
     )
     security_vetting_required = models.BooleanField(_("security vetting required"), default=False)
+    second_approval = models.BooleanField(
+        _("approval by two reviewers"),
+        default=False,
+        help_text=_(
+            "A request is approved, and its badge issued, only once a second reviewer "
+            "approves it too."
+        ),
+    )
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="assigned_events",
+        verbose_name=_("staff assigned"),
+        help_text=_(
+            "Reviewers and supervisors named here work on this event only (its "
+            "requests, documents, exports and gates). Staff assigned to no event work "
+            "on every event."
+        ),
+    )
     badge_collection_info = models.TextField(_("where and when to collect badges"), blank=True)
     colour = models.CharField(_("badge colour"), max_length=7, default="#0B3D91")
 

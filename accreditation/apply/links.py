@@ -15,7 +15,7 @@ from accreditation.models import (
     LateAdmission,
 )
 from accreditation.notify import outbox
-from accreditation.roles import require_permission
+from accreditation.roles import require_event, require_not_own, require_permission
 from accreditation.workflow import audit
 from events.models import Event
 
@@ -63,6 +63,7 @@ def request_link_renew(*, request: AccreditationRequest, actor, ip_address=None)
     """Staff revoke a journalist's status link (it leaked, or the journalist asks) and send a
     new one to the request's address: every older link stops working at once."""
     require_permission(actor, "accreditation.review_request")
+    require_event(actor, request.event_id)
     with transaction.atomic():
         req = AccreditationRequest.objects.select_for_update().get(pk=request.pk)
         req.status_nonce = tokens.new_nonce()
@@ -98,6 +99,8 @@ def request_resend_link(*, event: Event, email: str) -> None:
 def late_admission_create(
     *, event: Event, name: str, email: str, valid_until: dt.datetime, actor
 ) -> LateAdmission:
+    require_event(actor, event.pk)
+    require_not_own(actor, email)  # no one lets themselves in late
     with transaction.atomic():
         admission = LateAdmission.objects.create(
             event=event,

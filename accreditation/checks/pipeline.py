@@ -40,7 +40,7 @@ from accreditation.models import (
 )
 from accreditation.notify import outbox
 from accreditation.privacy.storage import private_storage
-from accreditation.roles import require_permission
+from accreditation.roles import require_decider, require_permission
 from accreditation.workflow import require_allowed, transition
 
 log = logging.getLogger(__name__)
@@ -327,6 +327,7 @@ def checks_rerun(*, request: AccreditationRequest, actor) -> None:
     require_permission(actor, "accreditation.review_request")
     with transaction.atomic():
         locked = AccreditationRequest.objects.select_for_update().get(pk=request.pk)
+        require_decider(actor, locked)
         transition(
             locked, to=require_allowed("recheck", locked), actor=actor, action="checks.rerun"
         )

@@ -10,6 +10,7 @@ from accreditation.admin_base import ReadOnlyAdmin
 from accreditation.models import (
     Scan,
 )
+from accreditation.roles import scoped
 
 
 class ScanFlagFilter(admin.SimpleListFilter):
@@ -66,6 +67,9 @@ class ScanAdmin(ReadOnlyAdmin):
     search_help_text = _("Holder's name, request reference, badge number, device or agent.")
     date_hierarchy = "scanned_at"
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user, "checkpoint__event")
 
     @admin.display(description=_("scanned (local time at the venue)"), ordering="scanned_at")
     def scanned_local(self, scan: Scan) -> str:

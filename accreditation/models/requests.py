@@ -112,6 +112,16 @@ class AccreditationRequest(models.Model):
     # The status link's token is an HMAC of this nonce (accreditation.tokens); the link itself is
     # never stored. A new nonce invalidates the old link.
     status_nonce = models.CharField(max_length=32, editable=False)
+    # Four eyes (Event.second_approval): the first of the two approvals, until the second.
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first approved by"),
+    )
+    first_approved_at = models.DateTimeField(_("first approved at"), null=True, blank=True)
     email_confirmed_at = models.DateTimeField(
         _("e-mail confirmed"), null=True, blank=True, editable=False
     )

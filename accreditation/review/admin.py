@@ -38,6 +38,7 @@ from accreditation.review.admin_forms import (
     RejectForm,
     VettingImportForm,
 )
+from accreditation.roles import require_event, require_not_own, scoped
 from accreditation.workflow import action_allowed
 from events.models import Event
 
@@ -193,8 +194,12 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         extra_context["can_supervise"] = request.user.has_perm("accreditation.supervise_request")
         return super().changelist_view(request, extra_context=extra_context)
 
+    def get_queryset(self, request):
+        # Staff assigned to events see only theirs: the list, the pages, the exports.
+        return scoped(super().get_queryset(request), request.user)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        req = get_object_or_404(AccreditationRequest.objects.select_related("event"), pk=object_id)
+        req = get_object_or_404(self.get_queryset(request).select_related("event"), pk=object_id)
         if not self.has_view_permission(request, req):
             raise PermissionDenied
         user = request.user
@@ -226,7 +231,7 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         permission, form_class = DECISIONS[decision]
         if not request.user.has_perm(permission):
             raise PermissionDenied
-        req = get_object_or_404(AccreditationRequest.objects.select_related("event"), pk=pk)
+        req = get_object_or_404(self.get_queryset(request).select_related("event"), pk=pk)
         form = (
             form_class(request.POST, req=req)
             if form_class is ApproveForm
@@ -259,11 +264,18 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         except ServiceError as exc:
             messages.error(request, str(exc.message))
         else:
-            messages.success(
-                request,
-                gettext("%(reference)s: %(status)s.")
-                % {"reference": req.reference, "status": Status(req.status).label},
-            )
+            if decision == "approve" and req.status == Status.IN_REVIEW:  # four eyes
+                messages.success(
+                    request,
+                    gettext("%(reference)s: first approval recorded; a second reviewer approves.")
+                    % {"reference": req.reference},
+                )
+            else:
+                messages.success(
+                    request,
+                    gettext("%(reference)s: %(status)s.")
+                    % {"reference": req.reference, "status": Status(req.status).label},
+                )
         return HttpResponseRedirect(change_url)
 
     # --- Bulk actions -------------------------------------------------------------------------
@@ -349,9 +361,10 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
     def statistics_view(self, request):
         if not self.has_supervise_permission(request):
             raise PermissionDenied
-        queryset = AccreditationRequest.objects.all()
+        queryset = scoped(AccreditationRequest.objects.all(), request.user)
         event_id = request.GET.get("event")
-        events = Event.objects.annotate(n=Count("requests")).order_by("-starts_on")
+        events = scoped(Event.objects.all(), request.user, "pk")
+        events = events.annotate(n=Count("requests")).order_by("-starts_on")
         if event_id and event_id.isdigit():
             queryset = queryset.filter(event_id=event_id)
         stats = selectors.statistics(queryset)
@@ -418,7 +431,8 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
                         messages.warning(request, problem)
                     return HttpResponseRedirect(request.path)
         pending = (
-            AccreditationRequest.objects.filter(vetting=Vetting.PENDING)
+            scoped(AccreditationRequest.objects.all(), request.user)
+            .filter(vetting=Vetting.PENDING)
             .exclude(status__in=[Status.WITHDRAWN, Status.REJECTED])
             .values_list("event__name", "event_id")
             .annotate(n=Count("id"))
@@ -429,10 +443,30 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
             "title": gettext("Security vetting"),
             "form": form,
             "pending": pending,
-            "events": Event.objects.filter(security_vetting_required=True),
+            "events": scoped(Event.objects.all(), request.user, "pk").filter(
+                security_vetting_required=True
+            ),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/accreditation/vetting.html", context)
+
+
+class LateAdmissionForm(forms.ModelForm):
+    """Who may grant this late admission is the service's rule (roles: the event is theirs,
+    the address is not their own); the form asks it first, to answer with a message."""
+
+    actor = None
+
+    def clean(self):
+        cleaned = super().clean()
+        event, email = cleaned.get("event"), cleaned.get("email")
+        if event is not None and email:
+            try:
+                require_event(self.actor, event.pk)
+                require_not_own(self.actor, email)
+            except ServiceError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return cleaned
 
 
 @admin.register(LateAdmission)
@@ -441,6 +475,15 @@ class LateAdmissionAdmin(admin.ModelAdmin):
     list_filter = ("event",)
     list_select_related = ("event", "created_by")
     fields = ("event", "name", "email", "valid_until")
+    form = LateAdmissionForm
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

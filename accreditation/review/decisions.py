@@ -11,17 +11,21 @@ from django.utils.translation import gettext as _
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Message, RejectionReason, Status, Vetting
 from accreditation.notify import outbox
-from accreditation.roles import require_permission
-from accreditation.workflow import require_allowed, transition
+from accreditation.roles import require_decider, require_permission
+from accreditation.workflow import audit, require_allowed, transition
 
 # An approval issues the badge (a worker signs it a moment later).
 ISSUE_BADGE_TASK = "accreditation.issue_badge"
 
 
-def _locked(request: AccreditationRequest) -> AccreditationRequest:
-    return (
+def _locked(request: AccreditationRequest, actor) -> AccreditationRequest:
+    """The request, locked for the decision, once the actor may decide it (roles.require_decider:
+    their event, not their own request)."""
+    req = (
         AccreditationRequest.objects.select_for_update().select_related("event").get(pk=request.pk)
     )
+    require_decider(actor, req)
+    return req
 
 
 def request_approve(
@@ -30,7 +34,7 @@ def request_approve(
     """Approve; the badge is issued after commit. Vetting must have cleared the person first."""
     require_permission(actor, "accreditation.review_request")
     with transaction.atomic():
-        req = _locked(request)
+        req = _locked(request, actor)
         if req.vetting in (Vetting.PENDING, Vetting.NOT_CLEARED):
             raise ServiceError(
                 "vetting_" + req.vetting,
@@ -46,6 +50,9 @@ def request_approve(
         else:
             granted = [s.pk for s in sessions if s.pk in open_ids]
         require_allowed("approve", req)
+        if req.event.second_approval and not _second_approval(req, actor, granted, note):
+            request.first_approved_by_id = req.first_approved_by_id
+            return  # the first of two approvals: it waits for another reviewer's
         transition(req, to=Status.APPROVED, actor=actor, reason=note, data={"sessions": granted})
         req.sessions_granted.set(granted)
         req.decided_at = timezone.now()
@@ -53,6 +60,30 @@ def request_approve(
         outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="approved")
         outbox.enqueue(ISSUE_BADGE_TASK, request_id=req.pk)
     request.status = req.status
+
+
+def _second_approval(req: AccreditationRequest, actor, granted: list[int], note: str) -> bool:
+    """Four eyes: True when this approval is the second (by another reviewer); otherwise the
+    first is recorded and False returned. The first approval lapses when the request leaves
+    review (workflow.transition)."""
+    if req.first_approved_by_id is None:
+        req.first_approved_by = actor
+        req.first_approved_at = timezone.now()
+        req.save(update_fields=["first_approved_by", "first_approved_at"])
+        audit(
+            action="request.first_approval",
+            request=req,
+            actor=actor,
+            reason=note,
+            data={"sessions": granted},
+        )
+        return False
+    if req.first_approved_by_id == actor.pk:
+        raise ServiceError(
+            "second_approval_same_person",
+            _("You gave this request its first approval: a second reviewer must approve it."),
+        )
+    return True
 
 
 def request_reject(
@@ -63,7 +94,7 @@ def request_reject(
     if reason is None and not text:
         raise ServiceError("reason_required", _("Choose a reason or write one."), field="text")
     with transaction.atomic():
-        req = _locked(request)
+        req = _locked(request, actor)
         reason_text = "\n\n".join(
             part for part in (reason.text_for(req.language) if reason else "", text) if part
         )
@@ -94,7 +125,7 @@ def request_ask_info(*, request: AccreditationRequest, actor, message: str) -> N
             "message_required", _("Write the question for the journalist."), field="message"
         )
     with transaction.atomic():
-        req = _locked(request)
+        req = _locked(request, actor)
         transition(req, to=require_allowed("ask", req), actor=actor, reason=message)
         Message.objects.create(
             request=req, author=Message.Author.STAFF, staff_user=actor, body=message
@@ -116,7 +147,7 @@ def request_revoke(*, request: AccreditationRequest, actor, reason: str) -> None
             "reason_required", _("Say why the accreditation is revoked."), field="reason"
         )
     with transaction.atomic():
-        req = _locked(request)
+        req = _locked(request, actor)
         transition(req, to=require_allowed("revoke", req), actor=actor, reason=reason.strip())
         outbox.enqueue(
             "accreditation.send_request_email",
@@ -133,7 +164,7 @@ def request_reopen(*, request: AccreditationRequest, actor, reason: str) -> None
     if not reason.strip():
         raise ServiceError("reason_required", _("Say why the request is reopened."), field="reason")
     with transaction.atomic():
-        req = _locked(request)
+        req = _locked(request, actor)
         transition(
             req,
             to=require_allowed("reopen", req),

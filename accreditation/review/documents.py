@@ -10,6 +10,7 @@ from django.http import Http404
 from accreditation.models import Document
 from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
+from accreditation.roles import may_work_on
 from accreditation.workflow import audit
 from config.logs import security_event
 
@@ -27,7 +28,12 @@ def document_file(request, pk: int, variant: str = "original"):
     document = Document.objects.select_related("request").filter(pk=pk).first()
     if document is None:
         raise Http404
-    if not (request.user.is_active and request.user.is_staff and can_open(request.user, document)):
+    if not (
+        request.user.is_active
+        and request.user.is_staff
+        and can_open(request.user, document)
+        and may_work_on(request.user, document.request.event_id)
+    ):
         audit(
             action="document.view_refused",
             request=document.request,

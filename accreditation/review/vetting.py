@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Status, Vetting
-from accreditation.roles import require_permission
+from accreditation.roles import require_event, require_permission
 from accreditation.workflow import audit
 
 VETTING_COLUMNS = [
@@ -35,6 +35,7 @@ VETTING_COLUMNS = [
 def vetting_rows(*, event, actor) -> list[list[str]]:
     """The requests awaiting vetting, as rows for the security service (decision left blank)."""
     require_permission(actor, "accreditation.supervise_request")
+    require_event(actor, event.pk)
     rows = [VETTING_COLUMNS]
     queryset = (
         AccreditationRequest.objects.filter(event=event, vetting=Vetting.PENDING)
@@ -142,6 +143,7 @@ def vetting_import(*, event, actor, rows: list[dict[str, str]]) -> VettingImport
     """Record the security service's answers, matched by reference. Unknown or unclear rows are
     reported, not guessed; nothing is recorded if the file has none that can be used."""
     require_permission(actor, "accreditation.supervise_request")
+    require_event(actor, event.pk)
     result = VettingImport(problems=[])
     with transaction.atomic():
         for number, row in enumerate(rows, start=2):
