@@ -33,12 +33,13 @@ from accreditation.review.admin_forms import (
     AskForm,
     CountryFilter,
     EmailConfirmedFilter,
+    LateAdmissionForm,
     LateFilter,
     ReasonForm,
     RejectForm,
     VettingImportForm,
 )
-from accreditation.roles import require_event, require_not_own, scoped
+from accreditation.roles import scoped
 from accreditation.workflow import action_allowed
 from events.models import Event
 
@@ -449,24 +450,6 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/accreditation/vetting.html", context)
-
-
-class LateAdmissionForm(forms.ModelForm):
-    """Who may grant this late admission is the service's rule (roles: the event is theirs,
-    the address is not their own); the form asks it first, to answer with a message."""
-
-    actor = None
-
-    def clean(self):
-        cleaned = super().clean()
-        event, email = cleaned.get("event"), cleaned.get("email")
-        if event is not None and email:
-            try:
-                require_event(self.actor, event.pk)
-                require_not_own(self.actor, email)
-            except ServiceError as exc:
-                raise forms.ValidationError(exc.message) from None
-        return cleaned
 
 
 @admin.register(LateAdmission)

@@ -7,10 +7,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from accreditation.errors import ServiceError
 from accreditation.models import (
     AccreditationRequest,
     RejectionReason,
 )
+from accreditation.roles import require_event, require_not_own
 from events.models import Event, Session
 
 
@@ -102,3 +104,21 @@ class VettingImportForm(forms.Form):
         queryset=Event.objects.filter(security_vetting_required=True), label=_("Event")
     )
     file = forms.FileField(label=_("Answer of the security service (CSV or XLSX)"))
+
+
+class LateAdmissionForm(forms.ModelForm):
+    """Who may grant this late admission is the service's rule (roles: the event is theirs,
+    the address is not their own); the form asks it first, to answer with a message."""
+
+    actor = None
+
+    def clean(self):
+        cleaned = super().clean()
+        event, email = cleaned.get("event"), cleaned.get("email")
+        if event is not None and email:
+            try:
+                require_event(self.actor, event.pk)
+                require_not_own(self.actor, email)
+            except ServiceError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return cleaned
