@@ -16,12 +16,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import ROOT, create_database, load_average, percentile
 
 
 def main() -> None:
@@ -31,16 +28,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
 
-    import psycopg
-
-    admin_url = args.database.rsplit("/", 1)[0] + "/postgres"
-    name = args.database.rsplit("/", 1)[1]
-    with psycopg.connect(
-        admin_url.replace("postgres://", "postgresql://"), autocommit=True
-    ) as conn:
-        if not conn.execute("select 1 from pg_database where datname=%s", [name]).fetchone():
-            conn.execute(f'create database "{name}"')
-
+    create_database(args.database)
     os.environ["DATABASE_URL"] = args.database
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("PRESSPASS_VAR_DIR", str(ROOT / "var" / "bench"))
@@ -73,6 +61,7 @@ def main() -> None:
         "filter+search (reference)": base + "?outlet_type__exact=tv&q=K7M3",
         "filter country + search id": base + "?country=FR&q=AB00012",
     }
+    print(f"load average (1, 5, 15 min) before: {load_average()}")
     print(f"{'URL':32} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     for label, url in urls.items():
         client.get(url)  # warm
@@ -84,11 +73,11 @@ def main() -> None:
                 times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.status_code
             counts.add(len(queries))
-        times.sort()
-        p95 = times[int(len(times) * 0.95) - 1]
+        p95 = percentile(times, 95)
         print(
             f"{label:32} {statistics.median(times):10.1f} {p95:8.1f} {','.join(map(str, sorted(counts))):>8}"
         )
+    print(f"load average (1, 5, 15 min) after: {load_average()}")
 
 
 def fill(total: int) -> None:

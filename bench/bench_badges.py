@@ -5,7 +5,7 @@ Targets (issue 5): one badge as its own PDF in under 20 ms; a 1,000-badge print 
 
 Each batch runs in a fresh child process, so its peak RSS growth is its own: the child
 resets the kernel's high-water mark (/proc/self/clear_refs) after warming up, renders the
-batch to a temporary file, and reports VmHWM − VmRSS-before.
+batch to a temporary file, and reports VmHWM − VmRSS-before (bench/harness.py reads both).
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from harness import load_average, percentile, proc_status_kb, reset_high_water
 
 TARGET_SINGLE_MS = 20.0
 TARGET_BATCH_S = 30.0
@@ -86,30 +84,20 @@ def badges(n: int, photos: int):
         )
 
 
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
-
-
 def child(layout: str, n: int, photos: int) -> dict:
     """Render one batch in this (fresh) process; return timings and memory."""
     from accreditation.badges.render import render_badge, render_badges
 
     render_badge(next(badges(1, 1)), layout)  # fonts registered, modules warm
     batch = list(badges(n, photos))  # built first, so only rendering is timed
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
-    except OSError:
-        pass
-    rss_before = _status_kb("VmRSS")
+    reset_high_water()  # VmHWM back to the current RSS
+    rss_before = proc_status_kb("VmRSS")
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         count = render_badges(iter(batch), out, layout=layout)
         seconds = time.perf_counter() - start
         size = out.tell()
-    peak = _status_kb("VmHWM")
+    peak = proc_status_kb("VmHWM")
     return {
         "layout": layout,
         "badges": count,
@@ -133,7 +121,7 @@ def single(layout: str, repeat: int) -> dict:
     return {
         "layout": layout,
         "median_ms": statistics.median(times),
-        "p90_ms": sorted(times)[int(repeat * 0.9)],
+        "p90_ms": percentile(times, 90),
     }
 
 
@@ -189,6 +177,7 @@ def main() -> None:
 
     repeat = 30 if args.quick else 200
     n = 200 if args.quick else 1000
+    print(f"load average (1, 5, 15 min) before: {load_average()}")
     print(f"reportlab C accelerators (rl_accel) in use: {'yes' if accelerated() else 'NO'}")
     p = parts(repeat)
     print(
@@ -220,6 +209,7 @@ def main() -> None:
     print(
         f"targets: single < {TARGET_SINGLE_MS:.0f} ms; 1,000 badges < {TARGET_BATCH_S:.0f} s, RSS growth < {TARGET_RSS_MB:.0f} MB"
     )
+    print(f"load average (1, 5, 15 min) after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -30,8 +30,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import ROOT, load_average
 
 TARGET_REQUESTS_PER_SECOND = 5.0
 TARGET_BOMB_RSS_MB = 300
@@ -39,17 +38,12 @@ TARGET_BOMB_RSS_MB = 300
 # The child reports its peak resident memory twice: the kernel's high-water mark of its own
 # address space (VmHWM), and getrusage's ru_maxrss. Linux carries ru_maxrss over from the
 # parent through fork and exec, so in a child of this (large) process it shows the parent's
-# size; VmHWM starts afresh at exec and is the figure to trust.
+# size; VmHWM starts afresh at exec and is the figure to trust (harness.high_water_mb).
 _CHILD = r"""
 import json, resource, sys, time
-sys.path.insert(0, {root!r})
+sys.path.insert(0, {bench!r})
+from harness import high_water_mb  # puts the repository root on the path
 from accreditation.checks.images import normalise_image
-
-def high_water_mb():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
 
 before = high_water_mb()
 started = time.perf_counter()
@@ -204,7 +198,7 @@ def run(label: str, requests: int, one_request) -> float:
 
 
 def measure_child(path: Path) -> dict:
-    code = _CHILD.format(root=str(ROOT), path=str(path))
+    code = _CHILD.format(bench=str(ROOT / "bench"), path=str(path))
     output = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120
     )
@@ -265,11 +259,6 @@ def main() -> int:
     )
     print(f"load average after: {load_average()}")
     return 0
-
-
-def load_average() -> str:
-    """The 1, 5 and 15-minute load averages: other work on this shared machine slows the run."""
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -18,13 +18,16 @@ What it does:
 4. drives both endpoints with wrk (``apt-get install wrk``) on 127.0.0.1 — a fixed number of
    connections for a fixed time, after a warm-up — each scan a different badge and a new
    scan id, so every one is a real decision and a real INSERT; in each of --rounds rounds
-   (3), a scan run and then (unless --no-lean-probe) the lean scan path of
-   ../shared/FIELD-NOTES.md — the probe the target's 0.3× came from: Ed25519 verification,
-   one indexed SELECT, one INSERT, nothing else — as a calibration of this machine against
-   the one it was measured on; a trivial run before the first round and after each;
+   (3), a scan run and then (unless --no-lean-probe) the lean probe
+   (bench/scan_bench_urls.py): the scan path the target's 0.3× was set from — Ed25519
+   verification, one indexed SELECT, one INSERT, nothing else; it reached about 0.3× the
+   trivial view on the machine where the target was set — as a calibration of this machine
+   against that one; a trivial run before the first round and after each (bench/harness.py's
+   same_run);
 5. checks that the scan log holds every scan that got a 200 (durability: synchronous_commit
    stays on), and prints a table: every run, and the verdict on the median round (each
-   round's scan rate against the mean of the trivial runs on either side of it).
+   round's scan rate against the mean of the trivial runs on either side of it), and the load
+   average before and after.
 Without wrk it falls back to a Python load generator (threads, keep-alive off, fixed count),
 which takes CPU from the server and so understates both rates alike.
 """
@@ -35,19 +38,26 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import (
+    ROOT,
+    CpuMeter,
+    Server,
+    create_database,
+    http_request,
+    load_average,
+    percentile,
+    postmaster_pid,
+    ratio,
+    same_run,
+)
 
 TARGET_RATIO = 0.3
 TARGET_P99_MS = 25.0
@@ -137,7 +147,7 @@ def main() -> None:
     parser.add_argument(
         "--no-lean-probe",
         action="store_true",
-        help="skip the calibration: FIELD-NOTES.md's lean scan path (verify, SELECT, INSERT)",
+        help="skip the calibration: the lean probe (verify, SELECT, INSERT; bench/README.md)",
     )
     args = parser.parse_args()
 
@@ -173,61 +183,62 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()
-    port = free_port()
-    server = start_gunicorn(port, args.workers, args.threads)
-    rounds = []  # each: trivial before, scan, trivial after, probe, logged, admitted
+    server = Server("bench.scan_bench_settings", workers=args.workers, threads=args.threads)
+    load_before = load_average()
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/bench/trivial")
+        server.start("/bench/trivial", within=30)
+        base = server.base
+        meter = CpuMeter({"gunicorn": server.pid, "postgres": postmaster_pid(args.database)})
         with tempfile.TemporaryDirectory() as tmp:
             codes_file = Path(tmp) / "codes.txt"
             codes_file.write_text("\n".join(codes) + "\n")
-            runner = WrkRunner(tmp, args, server.pid) if shutil.which("wrk") else PythonRunner(args)
-            trivial_before = runner.trivial(base + "/bench/trivial")
-            for number in range(1, args.rounds + 1):
-                print(f"  round {number} of {args.rounds}…", flush=True)
-                scans = runner.scan(base, scan_path, token, codes_file, codes)
-                counts = Scan.objects.aggregate(
-                    logged=Count("pk"), admitted=Count("pk", filter=Q(decision="admit"))
+            runner = WrkRunner(tmp, args, meter) if shutil.which("wrk") else PythonRunner(args)
+
+            def scan() -> dict:
+                result = runner.scan(base, scan_path, token, codes_file, codes)
+                result.update(
+                    Scan.objects.aggregate(
+                        logged=Count("pk"), admitted=Count("pk", filter=Q(decision="admit"))
+                    )
                 )
-                logged, admitted = counts["logged"], counts["admitted"]
-                probe = None
-                if not args.no_lean_probe:
-                    probe_path = f"/bench/lean-probe/{checkpoint.pk}/{agent.pk}"
-                    probe = runner.scan(base, probe_path, token, codes_file, codes)
-                trivial_after = runner.trivial(base + "/bench/trivial")
-                rounds.append(
-                    {
-                        "trivial before": trivial_before,
-                        "scan": scans,
-                        "probe": probe,
-                        "trivial after": trivial_after,
-                        "logged": logged,
-                        "admitted": admitted,
-                    }
-                )
-                trivial_before = trivial_after
+                return result
+
+            targets = {"scan": scan}
+            if not args.no_lean_probe:
+                probe_path = f"/bench/lean-probe/{checkpoint.pk}/{agent.pk}"
+                targets["probe"] = lambda: runner.scan(base, probe_path, token, codes_file, codes)
+            # Each round: trivial before (the previous round's after), scan, probe, trivial after.
+            rounds = same_run(
+                lambda: runner.trivial(base + "/bench/trivial"),
+                targets,
+                args.rounds,
+                bracket=True,
+                progress=True,
+            )
     finally:
-        stop(server)
+        server.stop()
+    load_after = load_average()
 
     connections.close_all()
     for r in rounds:
-        r["trivial"] = (r["trivial before"]["rate"] + r["trivial after"]["rate"]) / 2
-        r["ratio"] = r["scan"]["rate"] / r["trivial"] if r["trivial"] else 0.0
-        r["durable"] = r["scan"]["ok"] <= r["logged"] <= r["scan"]["ok"] + args.connections * 2
+        r.setdefault("probe", None)
+        r["trivial"] = (r["baseline"]["rate"] + r["baseline after"]["rate"]) / 2
+        r["ratio"] = ratio(r["scan"]["rate"], r["trivial"])
+        logged = r["scan"]["logged"]
+        r["durable"] = r["scan"]["ok"] <= logged <= r["scan"]["ok"] + args.connections * 2
 
     print()
     print(f"load generator: {runner.name}, {args.connections} connections, {args.seconds} s")
-    kind = f"gthread workers × {args.threads} threads" if args.threads > 1 else "sync workers"
-    print(f"server: gunicorn, {args.workers} {kind}; {settings_line}")
+    print(f"server: {server.describe()}; {settings_line}")
+    print(f"load average (1, 5, 15 min): before {load_before}, after {load_after}")
     print(f"rounds: {args.rounds}, each a scan run and a probe run between two trivial runs")
     print(f"{'endpoint':28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
-    measured = [("trivial JSON view", rounds[0]["trivial before"])]
+    measured = [("trivial JSON view", rounds[0]["baseline"])]
     for number, r in enumerate(rounds, 1):
         measured.append((f"scan, round {number}", r["scan"]))
         if r["probe"] is not None:
             measured.append((f"lean probe, round {number}", r["probe"]))
-        measured.append(("trivial JSON view", r["trivial after"]))
+        measured.append(("trivial JSON view", r["baseline after"]))
     for label, r in measured:
         print(f"{label:28} {r['rate']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['bad']:8d}")
     if all("cpu" in r for _label, r in measured):
@@ -254,15 +265,15 @@ def main() -> None:
 
     ratios = [r["ratio"] for r in rounds]
     p99s = [r["scan"]["p99"] for r in rounds]
-    ratio, p99 = statistics.median(ratios), statistics.median(p99s)
+    median_ratio, p99 = statistics.median(ratios), statistics.median(p99s)
     print()
     print(f"{'measure (median of the rounds)':34} {'value':>12} {'target':>12}       rounds")
     rows = [
         (
             "scan / trivial throughput",
-            f"{ratio:.2f}×",
+            f"{median_ratio:.2f}×",
             f"≥ {TARGET_RATIO}×",
-            ratio >= TARGET_RATIO,
+            median_ratio >= TARGET_RATIO,
             spread(ratios, "{:.2f}"),
         ),
         (
@@ -281,12 +292,13 @@ def main() -> None:
         ),
         (
             "scans logged / answered 200",
-            f"{sum(r['logged'] for r in rounds):,} / {sum(r['scan']['ok'] for r in rounds):,}",
+            f"{sum(r['scan']['logged'] for r in rounds):,}"
+            f" / {sum(r['scan']['ok'] for r in rounds):,}",
             "all",
             all(r["durable"] for r in rounds),
             "",
         ),
-        ("admitted among logged", f"{sum(r['admitted'] for r in rounds):,}", "", True, ""),
+        ("admitted among logged", f"{sum(r['scan']['admitted'] for r in rounds):,}", "", True, ""),
     ]
     if all("cpu" in r for _label, r in measured):
         # The machine is shared: the throughput ratio moves with other work, the ratio of CPU
@@ -295,7 +307,7 @@ def main() -> None:
             return sum(r["cpu"][k] for k in ("gunicorn", "postgres", "load generator"))
 
         cpu_ratios = [
-            (total(r["trivial before"]) + total(r["trivial after"])) / 2 / total(r["scan"])
+            (total(r["baseline"]) + total(r["baseline after"])) / 2 / total(r["scan"])
             for r in rounds
         ]
         rows.append(
@@ -308,7 +320,7 @@ def main() -> None:
             )
         )
     if all(r["probe"] is not None for r in rounds):
-        # Not a target: what the lean path of FIELD-NOTES.md (about 0.3× where it was measured)
+        # Not a target: what the lean probe (about 0.3× on the machine where the target was set)
         # reaches on this machine, in this run — how far the machine, not the code, moved.
         probes = [r["probe"]["rate"] / r["trivial"] for r in rounds]
         of_probe = [r["scan"]["rate"] / r["probe"]["rate"] for r in rounds]
@@ -359,16 +371,6 @@ def empty_scan_log() -> None:
             cursor.execute("CHECKPOINT")
         except Exception:  # not a superuser: a checkpoint may then fall into the run
             pass
-
-
-def create_database(url: str) -> None:
-    import psycopg
-
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as c:
-        if not c.execute("select 1 from pg_database where datname=%s", [name]).fetchone():
-            c.execute(f'create database "{name}"')
 
 
 def postgres_settings() -> str:
@@ -526,70 +528,23 @@ def count_queries(path: str, token: str, code: str) -> int:
     return len(queries)
 
 
-# --- the server ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.scan_bench_settings"}
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread" if threads > 1 else "sync",
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-
-
-def wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
 # --- load generators ----------------------------------------------------------------------------
 
 
 class WrkRunner:
     name = "wrk"
 
-    def __init__(self, tmp: str, args, server_pid: int | None = None) -> None:
+    def __init__(self, tmp: str, args, meter: CpuMeter) -> None:
         self.tmp = Path(tmp)
         self.args = args
         self.runs = 0
-        self.server_pid = server_pid
+        self.meter = meter
+
+    def _measured(self, url: str, script: Path, seconds: int) -> dict:
+        before = self.meter.snapshot()
+        result = self._wrk(url, script, seconds)
+        result["cpu"] = per_request(self.meter.spent(before), result["ok"] + result["bad"])
+        return result
 
     def _wrk(self, url: str, script: Path, seconds: int) -> dict:
         out = subprocess.run(
@@ -623,13 +578,9 @@ class WrkRunner:
         script = self.tmp / "trivial.lua"
         script.write_text(TRIVIAL_SCRIPT)
         self._wrk(url, script, self.args.warmup)
-        before = CpuMeter(self.server_pid)
-        result = self._wrk(url, script, self.args.seconds)
-        result["cpu"] = before.per_request(result["ok"] + result["bad"])
-        return result
+        return self._measured(url, script, self.args.seconds)
 
     def scan(self, base: str, path: str, token: str, codes_file: Path, codes) -> dict:
-
         result = None
         for phase, seconds in (("warm", self.args.warmup), ("run", self.args.seconds)):
             self.runs += 1
@@ -638,9 +589,7 @@ class WrkRunner:
                 WRK_SCRIPT
                 % {"codes": codes_file, "token": token, "run": f"{phase}{self.runs}", "path": path}
             )
-            before = CpuMeter(self.server_pid)
-            result = self._wrk(base + path, script, seconds)
-            result["cpu"] = before.per_request(result["ok"] + result["bad"])
+            result = self._measured(base + path, script, seconds)
             if phase == "warm":
                 from django.db import connections
 
@@ -649,65 +598,24 @@ class WrkRunner:
         return result
 
 
-class CpuMeter:
-    """CPU time (user + system) spent by the server's processes, PostgreSQL's and the load
-    generator's between creation and ``per_request``: where a request's time goes."""
-
-    def __init__(self, server_pid: int | None) -> None:
-        self.server_pid = server_pid
-        self.start = self._sample()
-
-    def _sample(self) -> dict[str, float]:
-        import resource
-
-        tick = os.sysconf("SC_CLK_TCK")
-        totals = {"gunicorn": 0.0, "postgres": 0.0}
-        postgres = {}  # per process: a backend that exits between two samples is not a negative
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                raw = (entry / "stat").read_text()
-            except OSError:
-                continue
-            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-            fields = raw[raw.rindex(")") + 2 :].split()
-            used = (int(fields[11]) + int(fields[12])) / tick
-            if self.server_pid is not None and int(fields[2]) == self.server_pid:
-                totals["gunicorn"] += used  # the process group gunicorn was started in
-            elif comm == "postgres" or comm.startswith("postgres:"):
-                postgres[entry.name] = used
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        totals["load generator"] = children.ru_utime + children.ru_stime
-        cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-        ticks = [int(x) for x in cpu]
-        totals["machine busy"] = (sum(ticks) - ticks[3] - ticks[4]) / tick
-        totals["machine all"] = sum(ticks) / tick
-        # Time the hypervisor gave this virtual machine's CPUs to others: a run with steal
-        # measures the neighbours as much as the code.
-        totals["machine steal"] = ticks[7] / tick if len(ticks) > 7 else 0.0
-        totals["postgres processes"] = postgres
-        return totals
-
-    def per_request(self, requests: int) -> dict[str, float]:
-        """Milliseconds of CPU per request, by kind, and the machine's busy fraction."""
-        end = self._sample()
-        before = self.start.pop("postgres processes")
-        after = end.pop("postgres processes")
-        spent = {k: end[k] - self.start[k] for k in end}
-        # The CPU of the PostgreSQL processes alive at the end, since the start (or since they
-        # began); what a backend that exited meanwhile used is lost (a slight under-count).
-        spent["postgres"] = sum(used - before.get(pid, 0.0) for pid, used in after.items())
-        out = {
-            k: spent[k] * 1000 / max(requests, 1)
-            for k in ("gunicorn", "postgres", "load generator")
-        }
-        out["busy"] = spent["machine busy"] / spent["machine all"] if spent["machine all"] else 0
-        out["steal"] = spent["machine steal"] / spent["machine all"] if spent["machine all"] else 0
-        out["other"] = spent["machine busy"] * 1000 / max(requests, 1) - sum(
-            out[k] for k in ("gunicorn", "postgres", "load generator")
-        )
-        return out
+def per_request(spent: dict[str, float], requests: int) -> dict[str, float]:
+    """Milliseconds of CPU per request (user + system) of the server's processes, PostgreSQL's
+    and the load generator's, from a harness CpuMeter: where a request's time goes; and the
+    machine's busy and steal fractions (busy: all but idle and I/O wait, steal included)."""
+    n = max(requests, 1)
+    out = {
+        "gunicorn": spent["gunicorn"] * 1000 / n,
+        "postgres": spent["postgres"] * 1000 / n,
+        "load generator": spent["client"] * 1000 / n,
+    }
+    machine = spent["machine all"]
+    busy = machine - spent["machine idle"] - spent["machine iowait"]
+    out["busy"] = busy / machine if machine else 0.0
+    # Time the hypervisor gave this virtual machine's CPUs to others: a run with steal
+    # measures the neighbours as much as the code.
+    out["steal"] = spent["machine steal"] / machine if machine else 0.0
+    out["other"] = busy * 1000 / n - sum(out[k] for k in ("gunicorn", "postgres", "load generator"))
+    return out
 
 
 class PythonRunner:
@@ -720,8 +628,6 @@ class PythonRunner:
         self.args = args
 
     def _run(self, make_request, count: int) -> dict:
-        import http.client
-
         latencies: list[float] = []
         bad = [0]
         lock = threading.Lock()
@@ -730,13 +636,12 @@ class PythonRunner:
             mine = []
             for i in range(n):
                 method, url, body, headers = make_request(offset + i)
-                host, port = url.split("/")[2].split(":")
+                port = int(url.split("/")[2].split(":")[1])
                 path = "/" + url.split("/", 3)[3]
                 t = time.perf_counter()
-                conn = http.client.HTTPConnection(host, int(port), timeout=5)
-                conn.request(method, path, body=body, headers=headers)
-                status = conn.getresponse().status
-                conn.close()
+                status, _, _ = http_request(
+                    method, port, path, body=body, headers=headers, timeout=5
+                )
                 mine.append(time.perf_counter() - t)
                 if status != 200:
                     with lock:
@@ -755,11 +660,10 @@ class PythonRunner:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
-        latencies.sort()
         return {
             "rate": len(latencies) / elapsed,
-            "p50": latencies[len(latencies) // 2] * 1000,
-            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+            "p50": percentile(latencies, 50) * 1000,
+            "p99": percentile(latencies, 99) * 1000,
             "bad": bad[0],
             "ok": len(latencies) - bad[0],
         }

@@ -50,15 +50,11 @@ body, Django's test client), prints its SQL statements by kind and its cProfile 
 from __future__ import annotations
 
 import argparse
-import http.client
 import itertools
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -69,33 +65,26 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BIN = Path(sys.executable).parent
+from harness import (
+    CpuMeter,
+    Server,
+    create_database,
+    http_request,
+    load_average,
+    percentile,
+    postmaster_pid,
+    ratio_line,
+    same_run,
+)
 
 TARGET_RATIO = 0.5
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/presspass_submitbench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 BARE_PATH = "/bench/bare/"
-REQUEST_TIMEOUT = 60.0
+REQUEST_TIMEOUT = 60.0  # harness.http_request's default
 
 
 # --- Set-up --------------------------------------------------------------------------------
-
-
-def prepare_database(url: str, *, fresh: bool) -> None:
-    import psycopg
-
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(
-        server.replace("postgres://", "postgresql://", 1) + "/postgres", autocommit=True
-    ) as conn:
-        exists = conn.execute("select 1 from pg_database where datname = %s", [name]).fetchone()
-        if exists and fresh:
-            conn.execute(f'drop database "{name}" with (force)')
-            exists = None
-        if not exists:
-            conn.execute(f'create database "{name}"')
 
 
 def make_documents(folder: Path) -> dict[str, tuple[str, bytes, str]]:
@@ -152,157 +141,18 @@ class Redis:
         return self.client.info("server").get("process_id")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """gunicorn on 127.0.0.1, in its own process group."""
-
-    def __init__(self, *, env: dict[str, str], workers: int, log: Path):
-        self.port = free_port()
-        self.log = log
-        self.env = env
-        self.workers = workers
-        self.process: subprocess.Popen | None = None
-
-    def start(self, ready_path: str) -> None:
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    str(BIN / "gunicorn"),
-                    "config.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "--workers",
-                    str(self.workers),
-                    "--worker-class",
-                    "sync",
-                    "--timeout",
-                    "60",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                status, _, _ = http_request("GET", self.port, ready_path, timeout=5)
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise SystemExit(f"gunicorn did not answer in 60 s:\n{self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(5)
-
-
-# --- CPU accounting ------------------------------------------------------------------------
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pid: int | None, *, with_children: bool = True) -> float:
-    """CPU seconds of a process, its live children, and its reaped children (cutime)."""
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return 0.0
-    utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
-    own = (utime + stime + cutime + cstime) / CLOCK_TICKS
-    if with_children:
-        own += sum(process_cpu(int(child), with_children=False) for child in children)
-    return own
-
-
-def machine_cpu() -> tuple[float, float]:
-    """CPU seconds the whole machine (all cores) spent busy, and those the hypervisor gave to
-    other machines while this one wanted them (steal), from /proc/stat."""
-    user, nice, system, idle, iowait, irq, softirq, steal = (
-        int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
-    )
-    return (user + nice + system + irq + softirq) / CLOCK_TICKS, steal / CLOCK_TICKS
-
-
-@dataclass
-class CpuMeter:
-    """Who used the CPU during a round: the web server (gunicorn and its workers), the
-    PostgreSQL server (every backend, including other users of the server), Redis, this load
-    generator, everything else on this machine (other), and the hypervisor's steal (other
-    virtual machines on the same host)."""
-
-    web_pid: int
-    postgres_pid: int | None
-    redis_pid: int | None
-
-    def snapshot(self) -> dict[str, float]:
-        times = os.times()
-        parts = {
-            "web": process_cpu(self.web_pid),
-            "db": process_cpu(self.postgres_pid),
-            "redis": process_cpu(self.redis_pid, with_children=False),
-            "client": times.user + times.system,
-        }
-        busy, steal = machine_cpu()
-        parts["other"] = busy - sum(parts.values())
-        parts["steal"] = steal
-        return parts
-
-
-def postgres_pid(url: str) -> int | None:
-    """The postmaster: the parent of this connection's backend (only if it runs here)."""
-    import psycopg
-
-    try:
-        with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-            backend = conn.execute("select pg_backend_pid()").fetchone()[0]
-        stat = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(stat[1])
-    except (OSError, psycopg.Error):
-        return None
+def cpu_by_who(spent: dict[str, float]) -> dict[str, float]:
+    """CPU seconds of a round by who used them (from a harness CpuMeter): the web server
+    (gunicorn and its workers), the PostgreSQL server (every backend, including other users of
+    the server), Redis, this load generator, everything else on this machine (other), and the
+    hypervisor's steal (other virtual machines on the same host)."""
+    parts = {who: spent[who] for who in ("web", "db", "redis", "client")}
+    parts["other"] = max(0.0, spent["machine busy"] - sum(parts.values()))
+    parts["steal"] = spent["machine steal"]
+    return parts
 
 
 # --- HTTP ----------------------------------------------------------------------------------
-
-
-def http_request(
-    method: str,
-    port: int,
-    path: str,
-    *,
-    body: list[bytes] | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = REQUEST_TIMEOUT,
-) -> tuple[int, list[tuple[str, str]], bytes]:
-    """One request on a fresh connection (gunicorn's sync workers close after each answer)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.getheaders(), response.read()
-    finally:
-        conn.close()
 
 
 def multipart_parts(
@@ -462,9 +312,7 @@ def run_round(
     for thread in threads:
         thread.join(max(1.0, deadline - time.monotonic() + REQUEST_TIMEOUT))
     result.wall = time.perf_counter() - started
-    cpu_after = meter.snapshot()
-    # Clock ticks are read at slightly different moments: "other" can come out a hair negative.
-    result.cpu = {k: max(0.0, cpu_after[k] - cpu_before[k]) for k in cpu_before}
+    result.cpu = cpu_by_who(meter.spent(cpu_before))
     return result
 
 
@@ -475,13 +323,6 @@ def summarise(answer: bytes) -> str:
         return "; ".join(e.strip() for e in errors[:3])
     title = re.search(r"<title>([^<]+)</title>", text)
     return (title.group(1) if title else text[:200]).strip()
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * q // 100))
-    return ordered[int(rank) - 1]
 
 
 def report(label: str, rounds: list[Round]) -> tuple[float, dict[str, float]]:
@@ -680,10 +521,16 @@ def main() -> int:
         os.environ.pop(variable, None)  # and the same for --profile, in this process
     if args.conn_max_age is not None:
         env["DB_CONN_MAX_AGE"] = str(args.conn_max_age)
-    server = Server(env=env, workers=args.workers, log=workdir / "gunicorn.log")
+    server = Server(
+        "bench.bench_settings",
+        env=env,
+        workers=args.workers,
+        timeout=60,
+        log=workdir / "gunicorn.log",
+    )
     try:
         t0 = time.monotonic()
-        prepare_database(args.database, fresh=not args.reuse_db)
+        create_database(args.database, fresh=not args.reuse_db)
         slug, data = setup_django(env)
         documents = make_documents(workdir)
         submissions = Submissions(data, documents)
@@ -701,26 +548,35 @@ def main() -> int:
             "queued, not run (web tier only); the queue is flushed at the end."
         )
         server.start(form)
-        meter = CpuMeter(server.process.pid, postgres_pid(args.database), redis.pid())
+        meter = CpuMeter(
+            {"web": server.pid, "db": postmaster_pid(args.database), "redis": redis.pid()},
+            shallow={"redis"},
+        )
         clients = [Client(server.port, form) for _ in range(args.concurrency)]
         for client in clients:
             client.open_form()
 
         deadline = time.monotonic() + args.max_seconds
-        load_before = os.getloadavg()
+        load_before = load_average()
         warm = max(2 * args.workers, args.concurrency)
         for target, path in (("bare", BARE_PATH), ("real", form)):
             warmup = run_round(target, path, clients, submissions, warm, deadline, meter)
             if warmup.failures:
                 print(f"warm-up {target}: {len(warmup.failures)} failed: {warmup.failures[0]}")
-        rounds: dict[str, list[Round]] = {"bare": [], "real": []}
         per_round = -(-args.requests // args.rounds)
-        for _ in range(args.rounds):
-            for target, path in (("bare", BARE_PATH), ("real", form)):
-                rounds[target].append(
-                    run_round(target, path, clients, submissions, per_round, deadline, meter)
-                )
-        load_after = os.getloadavg()
+
+        def measure(target: str, path: str):
+            return lambda: run_round(target, path, clients, submissions, per_round, deadline, meter)
+
+        # Alternating rounds, bare view then real form, on the same server.
+        measured = same_run(
+            measure("bare", BARE_PATH), {"real": measure("real", form)}, args.rounds
+        )
+        rounds: dict[str, list[Round]] = {
+            "bare": [r["baseline"] for r in measured],
+            "real": [r["real"] for r in measured],
+        }
+        load_after = load_average()
         queued = redis.queued()
 
         print(f"\n{'':10} {'':5} {'':6} {'':7} {'':7} {'':7} {'':7}   {'':12} CPU ms per request")
@@ -741,8 +597,8 @@ def main() -> int:
         failures = [f for r in rounds["real"] + rounds["bare"] for f in r.failures]
         for failure in sorted(set(failures))[:5]:
             print(f"  failure: {failure}")
-        verdict = "PASS" if ratio >= TARGET_RATIO and not failures else "FAIL"
-        print(f"\nreal/bare = {ratio:.2f} (target >= {TARGET_RATIO}) {verdict}")
+        passed = ratio >= TARGET_RATIO and not failures
+        print("\n" + ratio_line("real/bare", ratio, TARGET_RATIO, passed))
         print(
             f"CPU per request, bare/real = {cpu_ratio:.2f}: the rate ratio the same work would "
             "give on an otherwise idle machine (both are CPU-bound here)"
@@ -761,13 +617,12 @@ def main() -> int:
                 + ": the rates and their ratio are disturbed; the CPU ratio much less."
             )
         print(
-            f"Celery messages left queued: {queued}. Load average 1/5/15 min: before "
-            f"{'/'.join(f'{x:.2f}' for x in load_before)}, after "
-            f"{'/'.join(f'{x:.2f}' for x in load_after)}"
+            f"Celery messages left queued: {queued}. Load average (1, 5, 15 min): before "
+            f"{load_before}, after {load_after}"
         )
         if args.profile:
             profile_one(slug, submissions)
-        return 0 if verdict == "PASS" else 1
+        return 0 if passed else 1
     finally:
         server.stop()
         redis.flush()

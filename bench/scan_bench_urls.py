@@ -1,5 +1,5 @@
-"""URLconf for bench/bench_scan.py only: a trivial JSON view and the field notes' lean scan
-probe beside the whole project."""
+"""URLconf for bench/bench_scan.py only: a trivial JSON view and the lean scan probe beside
+the whole project."""
 
 import json
 
@@ -20,10 +20,11 @@ def trivial(request):
 
 @csrf_exempt
 def lean_probe(request, checkpoint_id: int, agent_id: int):
-    """A calibration, not a gate: the lean scan path of ../shared/FIELD-NOTES.md, which reached
-    about 0.3× the trivial view on the machine it was measured on — an Ed25519 verification
-    with `cryptography`, one indexed SELECT, one INSERT committed before the answer. No rules,
-    no token, no agent check, none of the answer a gate needs."""
+    """A calibration, not a gate: the lean scan path the gate's 0.3× target was set from, which
+    reached about 0.3× the trivial view on the machine where the target was set (2 workers;
+    see bench/README.md) — an Ed25519 verification with `cryptography`, one indexed SELECT, one
+    INSERT committed before the answer. No rules, no token, no agent check, none of the answer
+    a gate needs."""
     data = json.loads(request.body)
     raw = b45decode(data["code"][len(PREFIX) :])
     body, signature = raw[:-SIGNATURE_LENGTH], raw[-SIGNATURE_LENGTH:]
