@@ -55,17 +55,7 @@ def enrol(request, admin_site):
         else:
             device.refresh_from_db()
             otp_login(request, device)
-            return TemplateResponse(
-                request,
-                "admin/staff/recovery_codes.html",
-                _context(
-                    admin_site,
-                    request,
-                    title=_("Your recovery codes"),
-                    codes=codes,
-                    next=reverse("admin:index"),
-                ),
-            )
+            return _recovery_page(request, admin_site, codes=codes)
     qr = segno.make(device.config_url, error="m")
     return TemplateResponse(
         request,
@@ -90,6 +80,13 @@ def recovery_codes(request, admin_site):
     codes = None
     if request.method == "POST":
         codes = second_factor.recovery_codes_renew(user=user, ip_address=client_ip(request) or None)
+    return _recovery_page(
+        request, admin_site, codes=codes, left=second_factor.recovery_codes_left(user)
+    )
+
+
+def _recovery_page(request, admin_site, *, codes, left=None):
+    """New codes (shown once), or how many are left with the button to make new ones."""
     return TemplateResponse(
         request,
         "admin/staff/recovery_codes.html",
@@ -98,7 +95,7 @@ def recovery_codes(request, admin_site):
             request,
             title=_("Your recovery codes"),
             codes=codes,
-            left=second_factor.recovery_codes_left(user),
+            left=left,
             next=reverse("admin:index"),
         ),
     )
