@@ -227,6 +227,9 @@ CELERY_BEAT_SCHEDULE = {
 # Decoded pixels a checking process holds at once, across its threads (a 24 MP picture with
 # alpha takes about 190 MB at the peak): more waits, a single picture needing more is refused.
 PRESSPASS_DECODE_BUDGET_MB = env_int("PRESSPASS_DECODE_BUDGET_MB", 400)
+# Antivirus (optional): ClamAV's clamd, e.g. unix:///run/clamav/clamd.ctl or tcp://av:3310.
+PRESSPASS_CLAMD = env_str("PRESSPASS_CLAMD")
+PRESSPASS_CLAMD_TIMEOUT = env_int("PRESSPASS_CLAMD_TIMEOUT", 30)
 # A journalist who has not answered a question from staff is reminded once, this many days later.
 PRESSPASS_REMINDER_DAYS = env_int("PRESSPASS_REMINDER_DAYS", 3)
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accreditation import apply
-from accreditation.checks import faces, hashing, identity, images, pdfs
+from accreditation.checks import antivirus, faces, hashing, identity, images, pdfs
 from accreditation.checks.results import CheckResult as Result
 from accreditation.checks.results import Outcome, worst
 from accreditation.filetypes import JPEG, PDF, PNG, sniff
@@ -46,6 +46,7 @@ from accreditation.workflow import require_allowed, transition
 log = logging.getLogger(__name__)
 
 TASK = apply.RUN_CHECKS
+ANTIVIRUS = "file.antivirus"
 SYSTEM = "presspass-checks"
 # Results that mean the journalist must send another file before staff can use the request.
 ASK_JOURNALIST = {
@@ -133,6 +134,25 @@ def _file_checks(document: Document) -> tuple[list[Result], dict, str]:
         results.append(
             Result("file.sha256", Outcome.PASS, gettext_lazy("SHA-256 recorded."), document.sha256)
         )
+        if antivirus.configured():
+            found = antivirus.scan(path)  # clamd away: OSError, the checks are retried
+            if found:
+                private_storage().delete(document.file.name)  # never shown to anyone
+                results.append(
+                    Result(
+                        ANTIVIRUS,
+                        Outcome.FAIL,
+                        gettext_lazy(
+                            "The antivirus found something in this file: it was removed. "
+                            "Ask the journalist for a clean copy."
+                        ),
+                        found,
+                    )
+                )
+                return results, derived, phash
+            results.append(
+                Result(ANTIVIRUS, Outcome.PASS, gettext_lazy("The antivirus found nothing."))
+            )
         if detected in (JPEG, PNG):
             normalised = images.normalise_image(
                 path, require_colour=document.kind == Document.Kind.PHOTO

@@ -6,9 +6,10 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accreditation.models import Document
-from accreditation.privacy.storage import private_file_response
+from accreditation.privacy.storage import private_file_response, private_storage
 from accreditation.ratelimit import client_ip
 from accreditation.roles import may_work_on
 from accreditation.workflow import audit
@@ -54,6 +55,9 @@ def document_file(request, pk: int, variant: str = "original"):
         if variant not in derived:
             raise Http404
         name, content_type = derived[variant], "image/jpeg"
+    if not private_storage().exists(name):
+        # Removed: by the antivirus (its check result says so), or by the retention purge.
+        raise Http404(_("This file is no longer kept."))
     audit(
         action="document.viewed",
         request=document.request,
