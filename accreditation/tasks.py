@@ -81,6 +81,9 @@ def send_late_admission(self, admission_id: int, outbox_id: int | None = None) -
 
 @shared_task(name="accreditation.dispatch_outbox")
 def dispatch_outbox() -> int:
+    from config.health import beat_stamp
+
+    beat_stamp()  # beat sends this every minute: /health/ knows beat is alive
     return outbox.dispatch_pending()
 
 

@@ -227,6 +227,8 @@ CELERY_BEAT_SCHEDULE = {
 # Decoded pixels a checking process holds at once, across its threads (a 24 MP picture with
 # alpha takes about 190 MB at the peak): more waits, a single picture needing more is refused.
 PRESSPASS_DECODE_BUDGET_MB = env_int("PRESSPASS_DECODE_BUDGET_MB", 400)
+# /health/ answers 503 when the private storage has less free space than this.
+PRESSPASS_MIN_FREE_MB = env_int("PRESSPASS_MIN_FREE_MB", 500)
 # Antivirus (optional): ClamAV's clamd, e.g. unix:///run/clamav/clamd.ctl or tcp://av:3310.
 PRESSPASS_CLAMD = env_str("PRESSPASS_CLAMD")
 PRESSPASS_CLAMD_TIMEOUT = env_int("PRESSPASS_CLAMD_TIMEOUT", 30)

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from config.health import health
+from config.health import health, live
 
 urlpatterns = [
     path("health/", health, name="health"),
+    path("health/live/", live, name="health_live"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

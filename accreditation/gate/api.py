@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import mimetypes
 from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -73,6 +74,10 @@ class ApiError(Exception):
         return response
 
 
+log = logging.getLogger(__name__)
+RETRY_AFTER = 5  # seconds before the page tries the server again
+
+
 def _json(data: dict, status: int = 200) -> JsonResponse:
     response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "no-store"
@@ -96,6 +101,18 @@ def api_view(method: str):
                 return view(request, *args, **kwargs)
             except ApiError as exc:
                 return exc.response()
+            except (OperationalError, InterfaceError) as exc:
+                # The database is away (a restart, the network): JSON the page understands,
+                # so it decides offline at once and sends its scans later.
+                log.warning("gate API without its database: %s", exc.__class__.__name__)
+                response = ApiError(
+                    503,
+                    "unavailable",
+                    _("The server cannot record scans right now: the page decides offline."),
+                    retry_after=RETRY_AFTER,
+                ).response()
+                response["Retry-After"] = str(RETRY_AFTER)
+                return response
 
         return wrapper
 

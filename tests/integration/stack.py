@@ -202,8 +202,12 @@ class Stack:
         ).stdout
 
     def get_json(self, path: str):
-        with urllib.request.urlopen(self.base + path, timeout=5) as response:
-            return json.loads(response.read())
+        """The JSON body, whatever the status (the health page answers 503 with one)."""
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=5) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return json.loads(error.read())
 
 
 class Browser:

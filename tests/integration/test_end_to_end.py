@@ -245,3 +245,21 @@ def test_a_worker_killed_in_the_middle_of_the_checks_leaves_work_another_worker_
         )
     finally:
         running.stop()
+
+
+def test_the_health_page_fails_when_beat_or_the_workers_are_missing(stack):
+    """The review: a worker died on a Redis loss, nothing restarted it, and /health/ answered
+    200 with "workers": 0. Now a missing worker or beat is a 503 that monitoring sees."""
+    body = stack.get_json("/health/")
+    assert body["workers"] >= 1 and body["queue_depth"] is not None
+    assert body["missing"] == ["beat"]  # this stack runs no beat: it never stamped
+    stack.manage("shell", "-c", "from config.health import beat_stamp; beat_stamp()")
+    assert stack.get_json("/health/")["missing"] == []
+    stack.processes["worker"].kill()
+    stack.processes["worker"].wait(10)
+    body = wait_for(
+        lambda: (b := stack.get_json("/health/"))["workers"] == 0 and b,
+        timeout=20,
+        what="the dead worker to be missed",
+    )
+    assert body["status"] == "degraded" and body["missing"] == ["workers"]
