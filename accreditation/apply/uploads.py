@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopFutureHandlers
 
 from accreditation.privacy.storage import incoming_dir
+
+log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 HEAD_BYTES = 1024  # enough to decide a file's type (accreditation.filetypes)
@@ -51,12 +54,17 @@ class LimitedUploadHandler(FileUploadHandler):
         self.total = 0
         self.current = 0
         request.oversized_uploads = set()
+        request.unstored_uploads = set()  # the disk refused them (full): said on the form
 
     def new_file(self, field_name, file_name, content_type, *args, **kwargs):
         super().new_file(field_name, file_name, content_type, *args, **kwargs)
         self.current = 0
         self.head = b""
-        self.file = ReceivedFile(self.file_name, self.content_type, self.charset)
+        try:
+            self.file = ReceivedFile(self.file_name, self.content_type, self.charset)
+        except OSError as exc:
+            self._unstored(exc)
+            raise StopFutureHandlers() from None
         raise StopFutureHandlers()
 
     def receive_data_chunk(self, raw_data, start):
@@ -65,16 +73,35 @@ class LimitedUploadHandler(FileUploadHandler):
         if self.current > self.max_file or self.total > self.max_total:
             self.request.oversized_uploads.add(self.field_name)
             raise SkipFile()  # the parser closes (deletes) the temporary file
+        if self.field_name in self.request.unstored_uploads:
+            raise SkipFile()
         if len(self.head) < HEAD_BYTES:
             self.head += raw_data[: HEAD_BYTES - len(self.head)]
-        self.file.write(raw_data)
+        try:
+            self.file.write(raw_data)
+        except OSError as exc:
+            self._unstored(exc)
+            raise SkipFile() from None
         return None  # this handler keeps the data; no other handler sees it
 
     def file_complete(self, file_size):
-        self.file.seek(0)
+        if self.field_name in self.request.unstored_uploads:
+            return None
+        try:
+            self.file.seek(0)  # writes what was buffered
+        except OSError as exc:
+            self._unstored(exc)
+            self.file.close()
+            return None
         self.file.size = file_size
         self.file.head = self.head
         return self.file
+
+    def _unstored(self, exc: OSError) -> None:
+        """The disk would not take the file (full, or read-only): the rest of the form is kept
+        and the journalist is told to send it again shortly; the operators are alerted."""
+        self.request.unstored_uploads.add(self.field_name)
+        log.error("An upload could not be stored (%s): is the private storage full?", exc)
 
     def upload_interrupted(self):
         if hasattr(self, "file"):

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -36,7 +36,17 @@ def _checked_files(request) -> tuple[dict, dict[str, str]]:
     """This post's acceptable files by slot, and an error message per refused slot."""
     files = {slot: request.FILES[slot] for slot in FILE_SLOTS if slot in request.FILES}
     checked, refused = pending.uploads_check(uploads=files)
-    return checked, {slot: str(exc.message) for slot, exc in refused.items()}
+    messages = {slot: str(exc.message) for slot, exc in refused.items()}
+    for slot in getattr(request, "unstored_uploads", ()):
+        messages[slot] = str(STORAGE_FULL)
+    return checked, messages
+
+
+# The disk would not take a file (accreditation.apply.uploads): the journalist keeps the form.
+STORAGE_FULL = gettext_lazy(
+    "We could not keep this file just now (our storage is full). Everything you typed is still "
+    "here: send the file again in a few minutes."
+)
 
 
 def _language() -> str:
@@ -111,7 +121,8 @@ def _apply(request, slug: str):
         else:
             # Keep the acceptable files, so that the corrected form need not send them again.
             form.pending = pending.uploads_stash(draft_key=draft_key, uploads=checked)
-        status = 400
+        # A file our storage could not take is our fault, for a moment: 503, not 400.
+        status = 503 if getattr(request, "unstored_uploads", None) else 400
     else:
         form = ApplicationForm(event=event, pending=pending.pending_uploads(draft_key))
         status = 200
