@@ -113,16 +113,23 @@ def batch_render(*, batch_id: int) -> PrintBatch | None:
     batch = PrintBatch.objects.select_related("event").get(pk=batch_id)
     language = batch.event.languages[0] if batch.event.languages else settings.LANGUAGE_CODE
     # A badge handed over since the batch was queued is not copied (one valid badge each).
+    badges = batch.badges.filter(collected_at__isnull=True)
+    if not batch.reprint_reason:
+        # Nor one another batch printed since this one was queued (this one was held up, and
+        # the desk printed them again meanwhile): a reprint needs its own batch and reason.
+        badges = badges.exclude(printed_at__gt=batch.created_at)
     badges = (
-        batch.badges.filter(collected_at__isnull=True)
-        .select_related("request", "event")
+        badges.select_related("request", "event")
         .prefetch_related("sessions")
         .order_by("request__family_names", "pk")
     )
 
     if not badges.exists():
         with translation.override(language):
-            error = _("Nothing to print: every badge in it was handed over after it was queued.")
+            error = _(
+                "Nothing to print: every badge in it was handed over or printed by another "
+                "batch after it was queued."
+            )
         PrintBatch.objects.filter(pk=batch_id).update(state=PrintBatch.State.FAILED, error=error)
         return PrintBatch.objects.get(pk=batch_id)
     rendered: list[int] = []
@@ -139,6 +146,9 @@ def batch_render(*, batch_id: int) -> PrintBatch | None:
             render_badges(data(), spool, layout=batch.layout)
             spool.seek(0)
             name = private_storage().save(random_name("batches", "pdf"), File(spool))
+    except OSError as exc:  # the disk, the network: the task retries, the batch stays open
+        PrintBatch.objects.filter(pk=batch_id).update(error=str(exc)[:2000])
+        raise
     except Exception as exc:
         PrintBatch.objects.filter(pk=batch_id).update(
             state=PrintBatch.State.FAILED, error=str(exc)[:2000]

@@ -158,3 +158,30 @@ def test_only_the_badge_desk_prints(event, reviewer, gate_agent):
             load_public_keys(settings.BADGE_PUBLIC_KEYS),
         )
     assert private_storage()
+
+
+def test_a_held_up_batch_never_prints_again_what_another_batch_printed(
+    event, reviewer, badge_desk, private_dir
+):
+    """The review: a batch held up by a dead worker came back an hour later and printed again
+    60 badges the desk had meanwhile printed in a new batch (print count 2, no reason). Now a
+    batch renders only what no later batch printed; a reprint keeps its own batch and reason."""
+    reqs = [approved(event, reviewer) for _ in range(2)]
+    for r in reqs:
+        issuing.badge_issue(request_id=r.pk)
+    first, second = Badge.objects.order_by("pk")
+    held_up = printing.batch_create(
+        event=event, badges=[first, second], actor=badge_desk, layout="a4_cr80"
+    )
+    meanwhile = printing.batch_create(event=event, badges=[first], actor=badge_desk)
+    printing.batch_render(batch_id=meanwhile.pk)
+
+    printing.batch_render(batch_id=held_up.pk)  # the held-up batch comes back
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.print_count, second.print_count) == (1, 1)
+    reader = PdfReader(private_dir / PrintBatch.objects.get(pk=held_up.pk).file.name)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert second.request.family_names.upper() in text
+    assert first.request.family_names.upper() not in text

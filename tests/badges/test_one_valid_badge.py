@@ -63,7 +63,8 @@ def test_a_copy_queued_before_handover_is_not_printed_after_it(printed, badge_de
     assert done.state == "failed" and not done.file
     with translation.override(printed.event.languages[0]):
         assert done.error == gettext(
-            "Nothing to print: every badge in it was handed over after it was queued."
+            "Nothing to print: every badge in it was handed over or printed by another "
+            "batch after it was queued."
         )
 
 
