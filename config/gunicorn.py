@@ -26,3 +26,14 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def child_exit(server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR (config/metrics.py), a worker's counters are kept after it
+    exits, its live gauges dropped."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.logs.RequestIdMiddleware",
+    "config.metrics.metrics_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
@@ -227,6 +228,8 @@ CELERY_BEAT_SCHEDULE = {
 # Decoded pixels a checking process holds at once, across its threads (a 24 MP picture with
 # alpha takes about 190 MB at the peak): more waits, a single picture needing more is refused.
 PRESSPASS_DECODE_BUDGET_MB = env_int("PRESSPASS_DECODE_BUDGET_MB", 400)
+# GET /metrics for Prometheus, off unless this bearer token is set (config/metrics.py).
+PRESSPASS_METRICS_TOKEN = env_str("PRESSPASS_METRICS_TOKEN")
 # /health/ answers 503 when the private storage has less free space than this.
 PRESSPASS_MIN_FREE_MB = env_int("PRESSPASS_MIN_FREE_MB", 500)
 # Antivirus (optional): ClamAV's clamd, e.g. unix:///run/clamav/clamd.ctl or tcp://av:3310.

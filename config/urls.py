@@ -3,10 +3,12 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from config.health import health, live
+from config.metrics import metrics
 
 urlpatterns = [
     path("health/", health, name="health"),
     path("health/live/", live, name="health_live"),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
