@@ -8,8 +8,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -154,6 +154,8 @@ def gate_decide(
         code_digest=digest,
     )
     duplicate = scan_id is None
+    if not duplicate and decision == ADMIT and direction == ENTRY and not flag and holder:
+        flag = _raced_entry(scan_id, badge_id=holder.badge_id, session_id=session.id)
     if duplicate:  # the same scan again (a retry after a lost answer): the first answer
         first = (
             Scan.objects.filter(device_id=device_id, client_scan_id=client_scan_id)
@@ -193,6 +195,32 @@ def gate_decide(
         duplicate=duplicate,
         scanned_at=now,
     )
+
+
+# Two gates admitting the same badge at the same instant both read "not inside" before either
+# wrote: the later of the two rows is flagged here, once both are committed.
+RACE_WINDOW = dt.timedelta(seconds=30)
+
+
+def _raced_entry(scan_id: int, *, badge_id: int, session_id: int) -> str:
+    """After an admitted entry without a flag (its own read saw no entry): another admitted
+    entry of the same badge and session recorded moments ago means two gates raced. The later
+    row (the larger id) is flagged ``already_inside``; each scan writes and commits before it
+    looks, so at least one of the two sees the other and the flag is never lost. Returns this
+    scan's flag. (One more query, for first entries only.)"""
+    admitted = Scan.objects.filter(badge_id=badge_id, session_id=session_id, decision=ADMIT)
+    last_exit = admitted.filter(direction=EXIT).order_by("-pk").values("pk")[:1]
+    others = list(
+        admitted.filter(direction=ENTRY, received_at__gte=timezone.now() - RACE_WINDOW)
+        .filter(pk__gt=Coalesce(Subquery(last_exit), 0))  # no exit between them
+        .exclude(pk=scan_id)
+        .values_list("pk", flat=True)
+    )
+    if not others:
+        return ""
+    later = max(scan_id, *others)
+    Scan.objects.filter(pk=later, flag="").update(flag="already_inside")
+    return "already_inside" if later == scan_id else ""
 
 
 TOKEN_ISSUED = "gate.token_issued"

@@ -164,3 +164,41 @@ def test_a_scan_whose_session_is_deleted_meanwhile_is_decided_on_the_sessions_le
     assert answer.status_code == 200, answer.content
     assert answer.json()["session"]["id"] != opening.pk
     assert Scan.objects.get().session_id not in (None, opening.pk)
+
+
+def test_two_gates_admitting_one_badge_at_the_same_instant_flag_the_second(
+    monkeypatch, main_hall, badge, gate_agent
+):
+    """The review: both admitted 30 of 30, and 29 of 30 carried no "already inside" flag
+    (sequentially it is flagged every time). Here gate 1 has read "not inside" when gate 2's
+    whole scan happens, then gate 1 writes: one of the two admissions is flagged, always."""
+    from django.test import Client
+
+    gate2 = make_user("gate2", "Gate agent")
+    answers = {}
+    real = gate.record_scan
+    pending = [True]
+
+    def gate1_writes_after_gate2(**kwargs):
+        while pending:
+            pending.pop()
+            answers["gate2"] = test_gate.post_json(
+                Client(),
+                test_gate.scan_url(main_hall),
+                test_gate.scan_body(badge.qr_text, device_id="phone-2"),
+                headers=test_gate.bearer(gate2, "phone-2"),
+            ).json()
+        return real(**kwargs)
+
+    patch_gate(monkeypatch, "record_scan", gate1_writes_after_gate2)
+    with time_machine.travel(DURING_OPENING, tick=False):
+        answers["gate1"] = test_gate.post_json(
+            Client(),
+            test_gate.scan_url(main_hall),
+            test_gate.scan_body(badge.qr_text),
+            headers=test_gate.bearer(gate_agent),
+        ).json()
+    assert {a["decision"] for a in answers.values()} == {"admit"}
+    flags = sorted(Scan.objects.filter(badge=badge).values_list("flag", flat=True))
+    assert flags == ["", "already_inside"]
+    assert answers["gate1"]["flag"] == "already_inside"  # the later write says so at once
