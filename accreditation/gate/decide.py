@@ -154,7 +154,14 @@ def gate_decide(
         code_digest=digest,
     )
     duplicate = scan_id is None
-    if not duplicate and decision == ADMIT and direction == ENTRY and not flag and holder:
+    if (
+        scan_id is not None
+        and session is not None
+        and holder is not None
+        and decision == ADMIT
+        and direction == ENTRY
+        and not flag
+    ):
         flag = _raced_entry(scan_id, badge_id=holder.badge_id, session_id=session.id)
     if duplicate:  # the same scan again (a retry after a lost answer): the first answer
         first = (
