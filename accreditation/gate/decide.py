@@ -8,8 +8,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +30,7 @@ from accreditation.gate.rules import (
     scan_reason,
     settle_windows,
 )
-from accreditation.gate.sql import CheckpointContext, record_scan
+from accreditation.gate.sql import CheckpointContext, raced_entry, record_scan
 from accreditation.models import Badge, Scan, Status
 from accreditation.workflow import audit
 from events.models import Checkpoint, Event, Session
@@ -214,18 +214,16 @@ def _raced_entry(scan_id: int, *, badge_id: int, session_id: int) -> str:
     entry of the same badge and session recorded moments ago means two gates raced. The later
     row (the larger id) is flagged ``already_inside``; each scan writes and commits before it
     looks, so at least one of the two sees the other and the flag is never lost. Returns this
-    scan's flag. (One more query, for first entries only.)"""
-    admitted = Scan.objects.filter(badge_id=badge_id, session_id=session_id, decision=ADMIT)
-    last_exit = admitted.filter(direction=EXIT).order_by("-pk").values("pk")[:1]
-    others = list(
-        admitted.filter(direction=ENTRY, received_at__gte=timezone.now() - RACE_WINDOW)
-        .filter(pk__gt=Coalesce(Subquery(last_exit), 0))  # no exit between them
-        .exclude(pk=scan_id)
-        .values_list("pk", flat=True)
+    scan's flag. (One more statement, on the kept cursor, for first entries only.)"""
+    other = raced_entry(
+        scan_id=scan_id,
+        badge_id=badge_id,
+        session_id=session_id,
+        since=timezone.now() - RACE_WINDOW,
     )
-    if not others:
+    if other is None:
         return ""
-    later = max(scan_id, *others)
+    later = max(scan_id, other)
     Scan.objects.filter(pk=later, flag="").update(flag="already_inside")
     return "already_inside" if later == scan_id else ""
 

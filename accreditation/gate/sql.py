@@ -26,7 +26,15 @@ from accreditation.badges.signing import (
     BadgeClaims,
 )
 from accreditation.gate.keys import verify
-from accreditation.gate.rules import ADMIT, MAX_DB_ID, SessionWindow, make_window, settle_windows
+from accreditation.gate.rules import (
+    ADMIT,
+    ENTRY,
+    EXIT,
+    MAX_DB_ID,
+    SessionWindow,
+    make_window,
+    settle_windows,
+)
 from accreditation.models import AccreditationRequest, Badge, Scan
 from events.models import Checkpoint, Event, Session
 
@@ -192,7 +200,26 @@ def _hot_sql(vendor: str) -> dict[str, str]:
         f" ON CONFLICT ({col(Scan, 'device_id')}, {col(Scan, 'client_scan_id')}) DO NOTHING"
         f" RETURNING {col(Scan, 'id')}"
     )
-    return {"context": context, "badge": badge, "insert": insert}
+    # The latest other admitted entry of a badge and session received since a moment, with no
+    # admitted exit after it (two gates racing). Parameters: badge, session, since, scan,
+    # badge, session.
+    sc, x = "sc", "x"
+
+    def admitted(alias: str, direction: str) -> str:
+        return (
+            f"{alias}.{col(Scan, 'badge')} = %s AND {alias}.{col(Scan, 'session')} = %s"
+            f" AND {alias}.{col(Scan, 'decision')} = '{ADMIT}'"
+            f" AND {alias}.{col(Scan, 'direction')} = '{direction}'"
+        )
+
+    raced = (
+        f"SELECT MAX({sc}.{col(Scan, 'id')}) FROM {table(Scan)} {sc}"
+        f" WHERE {admitted(sc, ENTRY)} AND {sc}.{col(Scan, 'received_at')} >= %s"
+        f" AND {sc}.{col(Scan, 'id')} <> %s AND {sc}.{col(Scan, 'id')} > COALESCE("
+        f"(SELECT MAX({x}.{col(Scan, 'id')}) FROM {table(Scan)} {x}"
+        f" WHERE {admitted(x, EXIT)}), 0)"
+    )
+    return {"context": context, "badge": badge, "insert": insert, "raced": raced}
 
 
 def _perm_params() -> list:
@@ -429,4 +456,14 @@ def record_scan(
         device_reason,
     ]
     rows = _run("insert", params, prepare=True)
+    return rows[0][0] if rows else None
+
+
+def raced_entry(*, scan_id: int, badge_id: int, session_id: int, since: dt.datetime) -> int | None:
+    """The latest other admitted entry of this badge and session received since ``since``
+    with no admitted exit after it, or None (decide._raced_entry: two gates racing)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = _run(
+        "raced", [badge_id, session_id, adapt(since), scan_id, badge_id, session_id], prepare=True
+    )
     return rows[0][0] if rows else None
