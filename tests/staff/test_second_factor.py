@@ -170,3 +170,18 @@ def test_an_account_still_enrolling_reaches_nothing_but_the_enrolment(client):
     assert client.get(reverse("admin:index")).status_code == 302
     desk = client.get(reverse("desk:queue"))
     assert desk.status_code in (302, 403)
+
+
+def test_new_recovery_codes_replace_the_old_ones(client):
+    user = make_user("amal", "Reviewer")
+    device = enrolled(user)
+    old = second_factor.recovery_codes_renew(user=user)
+    assert sign_in(client, "amal", code=next_code(device)).status_code == 302
+    page = client.get(reverse("admin:staff_recovery_codes"))
+    assert page.status_code == 200 and page.context["left"] == second_factor.RECOVERY_CODES
+    new = client.post(reverse("admin:staff_recovery_codes")).context["codes"]
+    assert len(new) == second_factor.RECOVERY_CODES and not set(new) & set(old)
+    client.logout()
+    assert sign_in(client, "amal", code=old[0]).status_code == 200  # the old ones are void
+    with time_machine.travel(time.time() + 3):  # django-otp waits a little after a wrong code
+        assert sign_in(client, "amal", code=new[0]).status_code == 302
