@@ -16,8 +16,11 @@ def code_now(device, *, at: float | None = None) -> str:
 
 
 def next_code(device) -> str:
-    """The app's next code (the one just used to enrol or sign in is not accepted twice)."""
-    return code_now(device, at=time.time() + device.step)
+    """The app's next code: the step after the last one used (a code is not accepted twice),
+    within the one step of drift django-otp allows."""
+    device.refresh_from_db()
+    step = max(device.last_t + 1, int((time.time() - device.t0) // device.step))
+    return code_now(device, at=device.t0 + step * device.step)
 
 
 def sign_in(client, username, password=PASSWORD, code=None, **extra):
