@@ -1,0 +1,56 @@
+"""What the upload form refuses before anything is kept: a post without its CSRF token, more
+file parts than allowed, and file names that try to reach outside private storage."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accreditation.models import AccreditationRequest, Document, PendingUpload
+from tests.factories import application_data, application_files, pdf_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(private_dir) -> list:
+    return [p for p in private_dir.rglob("*") if p.is_file()]
+
+
+def test_an_upload_without_its_csrf_token_is_refused_and_nothing_is_kept(event, private_dir):
+    csrf_client = Client(enforce_csrf_checks=True)
+    response = csrf_client.post(
+        reverse("accreditation:apply", args=[event.slug]),
+        {**application_data(event), **application_files()},
+    )
+    assert response.status_code == 403
+    assert not AccreditationRequest.objects.exists() and not PendingUpload.objects.exists()
+    assert stored(private_dir) == []
+
+
+def test_more_file_parts_than_allowed_are_refused(client, event, settings, private_dir):
+    extra = settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1
+    files = {f"file{n}": upload(f"f{n}.pdf", pdf_bytes()) for n in range(extra)}
+    response = client.post(
+        reverse("accreditation:apply", args=[event.slug]), {**application_data(event), **files}
+    )
+    assert response.status_code == 400
+    assert not AccreditationRequest.objects.exists() and not PendingUpload.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd.pdf", "..\\..\\boot.ini.pdf", "x" * 300 + ".pdf", "x.php.pdf"]
+)
+def test_a_hostile_file_name_never_reaches_a_storage_path(client, event, private_dir, name):
+    files = application_files(identity=upload(name, pdf_bytes()))
+    response = client.post(
+        reverse("accreditation:apply", args=[event.slug]), {**application_data(event), **files}
+    )
+    assert response.status_code == 302
+    document = Document.objects.get(kind="identity")
+    assert "/" not in document.original_name and "\\" not in document.original_name
+    assert len(document.original_name) <= 200
+    assert ".." not in document.file.name and "passwd" not in document.file.name
+    assert "php" not in document.file.name
+    path = (private_dir / document.file.name).resolve()
+    assert path.is_file() and private_dir.resolve() in path.parents
