@@ -54,3 +54,38 @@ def test_a_hostile_file_name_never_reaches_a_storage_path(client, event, private
     assert "php" not in document.file.name
     path = (private_dir / document.file.name).resolve()
     assert path.is_file() and private_dir.resolve() in path.parents
+
+
+def padded_pdf(size: int) -> bytes:
+    """A PDF of exactly ``size`` bytes (a comment line after its header), ending in %%EOF."""
+    pdf = pdf_bytes()
+    head = pdf.index(b"\n") + 1
+    filler = size - len(pdf) - 1
+    return pdf[:head] + b"%" * filler + b"\n" + pdf[head:]
+
+
+@pytest.mark.parametrize("slot", ["identity", "press_card", "mission_letter"])
+def test_each_file_field_takes_its_limit_and_refuses_one_byte_more(client, event, settings, slot):
+    settings.PRESSPASS_MAX_FILE_MB = 1
+    settings.PRESSPASS_MAX_TOTAL_MB = 10
+    limit = 1024 * 1024
+    url = reverse("accreditation:apply", args=[event.slug])
+    over = client.post(
+        url,
+        {
+            **application_data(event),
+            **application_files(**{slot: upload("doc.pdf", padded_pdf(limit + 1))}),
+        },
+    )
+    assert over.status_code == 400
+    assert "larger than 1 MB" in " ".join(over.context["form"].errors[slot])
+    assert slot not in PendingUpload.objects.values_list("slot", flat=True)
+    at = client.post(
+        url,
+        {
+            **application_data(event),
+            **application_files(**{slot: upload("doc.pdf", padded_pdf(limit))}),
+        },
+    )
+    assert at.status_code == 302  # exactly at the limit: accepted
+    assert Document.objects.get(kind=slot).size == limit

@@ -152,6 +152,15 @@ def test_plain_http_is_redirected_and_other_host_names_are_turned_away(proxy):
     status, headers, _page = browser.get("/")
     # Django sees the scheme (X-Forwarded-Proto): no redirect of its own, HSTS.
     assert status == 200 and "Strict-Transport-Security" in headers
+    hsts = dict(
+        part.strip().partition("=")[::2] for part in headers["Strict-Transport-Security"].split(";")
+    )
+    assert int(hsts["max-age"]) >= 31536000 and "includeSubDomains" in hsts
+    # The cookies a visitor gets over HTTPS: __Host- names, Secure, Path=/, no Domain.
+    browser.get("/events/")
+    cookies = list(browser.jar)
+    assert cookies and all(c.name.startswith("__Host-") and c.secure for c in cookies)
+    assert all(c.path == "/" and not c.domain_specified for c in cookies)
     assert browser.get("/static/probe.txt")[::2] == (200, "collected")
 
     with pytest.raises(http.client.RemoteDisconnected):  # 444: closed without an answer
