@@ -69,3 +69,42 @@ def test_over_https_the_cookies_are_host_only_and_secure():
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["__Host-presspass-session", "__Host-presspass-csrf", "True", "True", "True"]
+
+
+def test_every_staff_page_has_the_strict_policy_too(client, event):
+    """The pages staff use, walked through the admin's own index: every HTML answer carries
+    the policy (the middleware sets it on all of them; a view may only add to it)."""
+    from accreditation.models import AccreditationRequest, Scan
+    from events.models import Checkpoint
+    from tests.factories import make_request
+
+    req = make_request(event)
+    checkpoint = Checkpoint.objects.create(event=event, name="Main hall")
+    superuser = make_user("root", "Supervisor", is_superuser=True)
+    client.force_login(superuser)
+    urls = [
+        reverse("admin:index"),
+        reverse("admin:accreditation_accreditationrequest_changelist"),
+        reverse("admin:accreditation_accreditationrequest_change", args=[req.pk]),
+        reverse("admin:accreditation_request_statistics"),
+        reverse("admin:accreditation_request_vetting"),
+        reverse("admin:accreditation_scan_changelist"),
+        reverse("admin:accreditation_outboxtask_changelist"),
+        reverse("admin:accreditation_auditentry_changelist"),
+        reverse("admin:auth_user_changelist"),
+        reverse("admin:events_event_changelist"),
+        reverse("admin:events_checkpoint_changelist"),
+        reverse("admin:staff_recovery_codes"),
+        reverse("desk:queue"),
+        reverse("gate:checkpoints"),
+        reverse("gate:page", args=[checkpoint.pk]),
+    ]
+    assert AccreditationRequest.objects.exists() and not Scan.objects.exists()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        csp = response["Content-Security-Policy"]
+        for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+            assert directive in csp, (url, directive)
+        assert response["X-Content-Type-Options"] == "nosniff", url
+        assert response["Referrer-Policy"] == "same-origin", url
