@@ -228,6 +228,9 @@ CELERY_BEAT_SCHEDULE = {
 # Decoded pixels a checking process holds at once, across its threads (a 24 MP picture with
 # alpha takes about 190 MB at the peak): more waits, a single picture needing more is refused.
 PRESSPASS_DECODE_BUDGET_MB = env_int("PRESSPASS_DECODE_BUDGET_MB", 400)
+# A form sent sooner than this after it was shown is a robot's (PRESSPASS_MIN_FILL_SECONDS=0:
+# no check).
+PRESSPASS_MIN_FILL_SECONDS = env_int("PRESSPASS_MIN_FILL_SECONDS", 3)
 # GET /metrics for Prometheus, off unless this bearer token is set (config/metrics.py).
 PRESSPASS_METRICS_TOKEN = env_str("PRESSPASS_METRICS_TOKEN")
 # /health/ answers 503 when the private storage has less free space than this.

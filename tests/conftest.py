@@ -17,6 +17,8 @@ def _isolated(settings, tmp_path):
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "http://testserver"
+    # The tests post forms at once; tests/apply/test_bots.py turns the minimum fill time on.
+    settings.PRESSPASS_MIN_FILL_SECONDS = 0
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
     from accreditation.privacy.storage import private_storage
 

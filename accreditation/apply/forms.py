@@ -8,12 +8,14 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
 from accreditation.apply import submission
 from accreditation.models import AccreditationRequest, Document
+from config.logs import security_event
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FILE_SLOTS = (
@@ -71,6 +73,8 @@ class ApplicationForm(forms.ModelForm):
     )
     # A honeypot: hidden from people, filled by robots.
     homepage = forms.CharField(required=False, label=_("Leave this field empty"))
+    # When the form was shown, signed: a robot sends it at once (filled_too_fast).
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = AccreditationRequest
@@ -119,6 +123,12 @@ class ApplicationForm(forms.ModelForm):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        # Shown now: a fresh token; sent back with one that is not ours: a fresh one too, so
+        # that the next send (a person's, seconds later) passes.
+        self.fields["started"].initial = form_started_token()
+        if self.is_bound and not _started_is_ours(self.data.get("started", "")):
+            self.data = self.data.copy()
+            self.data["started"] = form_started_token()
         self.refused = refused or {}  # slot -> why the uploaded file was refused
         self.event = event
         self.pending = pending  # slot -> PendingUpload kept from an earlier attempt
@@ -223,6 +233,7 @@ class ApplicationForm(forms.ModelForm):
                 "photo",
             ),
             Div("homepage", css_class="hp-field", aria_hidden="true"),
+            "started",
             Fieldset(_("Consent"), HTML('{% include "accreditation/_consent.html" %}'), "consent"),
         )
         return helper
@@ -264,6 +275,14 @@ class ApplicationForm(forms.ModelForm):
             )
         return year
 
+    def clean_started(self) -> str:
+        if filled_too_fast(self.cleaned_data.get("started", "")):
+            security_event("bot.too_fast", outcome="refused")
+            raise forms.ValidationError(
+                _("That was very fast. Please check your answers, then send the form again."),
+            )
+        return ""
+
     def clean_homepage(self) -> str:
         if self.cleaned_data.get("homepage"):
             raise forms.ValidationError(_("Leave this field empty"))
@@ -297,6 +316,38 @@ class ApplicationForm(forms.ModelForm):
     def _post_clean(self):
         # The instance is built by request_submit; nothing to construct or validate on it here.
         pass
+
+
+STARTED_SALT = "presspass.apply.started"
+
+
+def form_started_token() -> str:
+    """Given with the form each time it is shown (signed, dated)."""
+    return signing.TimestampSigner(salt=STARTED_SALT).sign("apply")
+
+
+def filled_too_fast(token: str) -> bool:
+    """The one rule of the minimum fill time: a form sent sooner than
+    PRESSPASS_MIN_FILL_SECONDS after it was shown, or without a token we made, is a robot's.
+    (A form left open for days is fine.)"""
+    minimum = settings.PRESSPASS_MIN_FILL_SECONDS
+    if not minimum:
+        return False
+    try:
+        signing.TimestampSigner(salt=STARTED_SALT).unsign(token or "", max_age=minimum)
+    except signing.SignatureExpired:
+        return False  # shown long enough ago
+    except signing.BadSignature:
+        return True
+    return True
+
+
+def _started_is_ours(token: str) -> bool:
+    try:
+        signing.TimestampSigner(salt=STARTED_SALT).unsign(token or "")
+    except signing.BadSignature:
+        return False
+    return True
 
 
 class ResendLinkForm(forms.Form):

@@ -111,6 +111,7 @@ class Stack:
             "SITE_URL": self.base,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "PRESSPASS_MIN_FILL_SECONDS": "0",  # the tests post forms at once
             "DJANGO_SETTINGS_MODULE": "config.settings",
         }
         for name in ("TEST_REDIS_URL", "CELERY_BROKER_URL", "REDIS_URL"):
