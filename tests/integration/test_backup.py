@@ -5,6 +5,9 @@ with the files copied first); outbox work published but not done is sent again."
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -13,17 +16,32 @@ import pytest
 from django.conf import global_settings
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from accreditation import apply
+from accreditation.gate.api import issue_token
 from accreditation.models import Document, OutboxTask
 from accreditation.privacy.storage import private_storage
+from events.models import Checkpoint, Session
 from tests.factories import make_event, make_request, make_user
+from tests.gate.helpers import collected
 from tests.integration.stack import BIN, Browser, Stack, database_url
 
 if not (BIN / "gunicorn").exists():
     pytest.skip("needs gunicorn in the virtualenv", allow_module_level=True)
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def restored_request(stack, path: str, body: dict, token: str) -> bytes:
+    request = urllib.request.Request(
+        stack.base + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read()
 
 
 @pytest.fixture
@@ -47,6 +65,22 @@ def test_a_restored_backup_works(tmp_path, settings, fresh_database):
     event = make_event(slug="restored")
     req = make_request(event)
     reviewer = make_user("amal", "Reviewer")
+    # A session going on now at a checkpoint, and a badge handed over for it.
+    now = timezone.now()
+    session = Session.objects.create(
+        event=event,
+        kind="plenary",
+        title="Plenary",
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=2),
+        media_access="open",
+    )
+    hall = Checkpoint.objects.create(event=event, name="Hall")
+    hall.sessions.set([session])
+    badge = collected(
+        event, reviewer, make_user("desk", "Badge desk"), sessions=[session], given_names="Salma"
+    )
+    agent = make_user("gate1", "Gate agent")
     OutboxTask.objects.create(
         task_name="accreditation.send_request_email",
         kwargs={"request_id": req.pk, "kind": "status_link"},
@@ -92,6 +126,14 @@ def test_a_restored_backup_works(tmp_path, settings, fresh_database):
             raw=True,
         )
         assert status == 200 and body.startswith(b"%PDF")
-        assert reviewer.pk  # the reviewer's account came back with the database
+        scan = json.loads(
+            restored_request(
+                restored,
+                f"/gate/api/checkpoints/{hall.pk}/scan",
+                {"code": badge.qr_text, "device_id": "phone-1", "client_scan_id": "r1"},
+                issue_token(agent, "phone-1"),
+            )
+        )
+        assert scan["decision"] == "admit", scan  # the printed badge's signature still holds
     finally:
         restored.stop()
