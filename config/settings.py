@@ -381,6 +381,10 @@ if HTTPS:
     # Secure, host-only, path /: a cookie no subdomain or plain-HTTP page can set or overwrite.
     SESSION_COOKIE_NAME = "__Host-presspass-session"
     CSRF_COOKIE_NAME = "__Host-presspass-csrf"
+    # The language switcher's cookie too (it was plain `django_language`, not Secure).
+    LANGUAGE_COOKIE_NAME = "__Host-presspass-language"
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SAMESITE = "Lax"
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
