@@ -42,8 +42,9 @@ def _run(task, outbox_id, work) -> None:
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, TRANSIENT) and task.request.retries < task.max_retries:
-            outbox.failed_once(outbox_id, error)
-            raise task.retry(exc=exc, countdown=_backoff(task.request.retries)) from exc
+            countdown = _backoff(task.request.retries)
+            outbox.failed_once(outbox_id, error, retry_in=countdown)
+            raise task.retry(exc=exc, countdown=countdown) from exc
         outbox.give_up(outbox_id, error)
         return
     outbox.finish(outbox_id)

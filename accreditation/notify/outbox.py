@@ -149,9 +149,15 @@ def finish(outbox_id: int) -> None:
     OutboxTask.objects.filter(pk=outbox_id).update(completed_at=timezone.now(), last_error="")
 
 
-def failed_once(outbox_id: int, error: str) -> None:
-    """A run failed with an error worth retrying (kept for staff to read)."""
-    OutboxTask.objects.filter(pk=outbox_id).update(last_error=error[:2000])
+def failed_once(outbox_id: int, error: str, *, retry_in: int) -> None:
+    """A run failed with an error worth retrying (kept for staff to read); its retry is due in
+    ``retry_in`` seconds. Until then it is neither running nor lost: stalled() counts from
+    when the retry is due, so the sweep does not send it a second time during the back-off."""
+    OutboxTask.objects.filter(pk=outbox_id).update(
+        last_error=error[:2000],
+        started_at=None,
+        dispatched_at=timezone.now() + timedelta(seconds=retry_in),
+    )
 
 
 def give_up(outbox_id: int, error: str) -> None:

@@ -169,3 +169,29 @@ def test_stalled_work_is_found_within_minutes_not_after_the_visibility_timeout(e
     assert found == sorted([lost.pk, dead.pk]) and fresh.pk not in found
     assert tasks.resume_stalled.apply().get() == 2  # sent again, here in-process
     assert len(mail.outbox) == 2
+
+
+def test_work_waiting_for_its_retry_is_not_taken_for_stalled(event):
+    """A run that failed and waits its back-off (up to ten minutes) is not a dead worker's:
+    the stalled-work sweep must not send it a second time meanwhile."""
+    req = make_request(event)
+    row = OutboxTask.objects.create(
+        task_name="accreditation.send_request_email",
+        kwargs={"request_id": req.pk, "kind": "status_link"},
+        dispatched_at=timezone.now(),
+    )
+    assert outbox.start(row.pk, row.task_name, max_runs=10)
+    outbox.failed_once(row.pk, "SMTPServerDisconnected: closed", retry_in=600)
+    later = timezone.now() + dt.timedelta(minutes=5)  # past the time limit, inside the back-off
+    found = outbox.stalled(
+        now=later,
+        not_started_after=dt.timedelta(minutes=10),
+        running_longer_than=lambda name: dt.timedelta(seconds=150),
+    )
+    assert row.pk not in found
+    much_later = timezone.now() + dt.timedelta(minutes=25)  # the retry never came: lost
+    assert row.pk in outbox.stalled(
+        now=much_later,
+        not_started_after=dt.timedelta(minutes=10),
+        running_longer_than=lambda name: dt.timedelta(seconds=150),
+    )
