@@ -137,3 +137,13 @@ def test_a_restored_backup_works(tmp_path, settings, fresh_database):
         assert scan["decision"] == "admit", scan  # the printed badge's signature still holds
     finally:
         restored.stop()
+
+
+def test_backup_and_restore_say_what_is_wrong(tmp_path):
+    from django.core.management.base import CommandError
+
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(CommandError, match="exists: name a new folder"):
+        call_command("backup", str(tmp_path / "taken"))
+    with pytest.raises(CommandError, match="is not a backup made by manage.py backup"):
+        call_command("restore", str(tmp_path / "taken"))

@@ -1,3 +1,4 @@
+import subprocess
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,7 +15,11 @@ class Command(BaseCommand):
     def handle(self, *args, folder, **options):
         try:
             manifest = backup(Path(folder))
-        except (BackupError, FileExistsError) as exc:
+        except FileExistsError:
+            raise CommandError(f"{folder} exists: name a new folder for each backup.") from None
+        except subprocess.CalledProcessError as exc:
+            raise CommandError(f"pg_dump failed (exit {exc.returncode}); see above.") from None
+        except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"Backed up the {manifest['database']} database and {manifest['files']} files to {folder}."

@@ -1,3 +1,4 @@
+import subprocess
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,7 +15,13 @@ class Command(BaseCommand):
     def handle(self, *args, folder, **options):
         try:
             result = restore(Path(folder))
-        except BackupError as exc:
+        except FileNotFoundError as exc:
+            raise CommandError(
+                f"{folder} is not a backup made by manage.py backup ({exc.filename} is missing)."
+            ) from None
+        except subprocess.CalledProcessError as exc:
+            raise CommandError(f"pg_restore failed (exit {exc.returncode}); see above.") from None
+        except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"Restored {result['files']} files and the database of {result['made_at']}; "
