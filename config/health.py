@@ -45,7 +45,8 @@ def _database() -> str:
         return _error(exc)
 
 
-def _broker_workers_queue() -> tuple[str, int | None, int | None]:
+def broker_workers_queue() -> tuple[str, int | None, int | None]:
+    """The broker's state, the workers answering a ping, the queue's depth (health, metrics)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "in-process (no broker configured)", None, None
     from config.celery import app
@@ -128,7 +129,7 @@ def live(request):
 @never_cache
 def health(request):
     database = _database()
-    broker, workers, queue = _broker_workers_queue()
+    broker, workers, queue = broker_workers_queue()
     beat = _beat()
     storage, free_mb = _storage()
     body = {

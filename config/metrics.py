@@ -135,9 +135,9 @@ class DatabaseCollector:
             took.add_metric([name], seconds)
         yield took
 
-        from config.health import _broker_workers_queue
+        from config.health import broker_workers_queue
 
-        _broker, workers, depth = _broker_workers_queue()
+        _broker, workers, depth = broker_workers_queue()
         if depth is not None:
             yield GaugeMetricFamily("presspass_queue_depth", "Tasks waiting on the broker", depth)
         if workers is not None:
