@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from accreditation import apply
-from accreditation.models import AccreditationRequest, LateAdmission
+from accreditation.models import AccreditationRequest, AddressCheck, LateAdmission
 from accreditation.notify import emails, outbox
 
 # What may pass by itself: the network, SMTP (smtplib's errors are OSErrors), the disk, the
@@ -80,6 +80,15 @@ def send_late_admission(self, admission_id: int, outbox_id: int | None = None) -
     _run(self, outbox_id, send)
 
 
+@shared_task(name="accreditation.send_address_check", **EMAIL)
+def send_address_check(self, check_id: int, outbox_id: int | None = None) -> None:
+    def send():
+        check = AddressCheck.objects.select_related("event").get(pk=check_id)
+        emails.send_address_check(check, message_id=emails.message_id(outbox_id))
+
+    _run(self, outbox_id, send)
+
+
 @shared_task(name="accreditation.dispatch_outbox")
 def dispatch_outbox() -> int:
     from config.health import beat_stamp
@@ -105,7 +114,9 @@ def resume_stalled() -> int:
 
 @shared_task(name="accreditation.purge_pending_uploads")
 def purge_pending_uploads() -> int:
-    return apply.pending_purge()
+    from accreditation.apply.address import address_purge
+
+    return apply.pending_purge() + address_purge()
 
 
 @shared_task(

@@ -36,3 +36,19 @@ def redis_is_protected(app_configs=None, **kwargs):
                 )
             )
     return found
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def addresses_are_confirmed(app_configs=None, **kwargs):
+    """Without the address step the form is open to anyone's address, and tells a stranger
+    whether an address has applied (SECURITY.md row 23)."""
+    if getattr(settings, "PRESSPASS_CONFIRM_ADDRESS_FIRST", True):
+        return []
+    return [
+        checks.Warning(
+            "PRESSPASS_CONFIRM_ADDRESS_FIRST is off: applicants do not prove their address "
+            "before uploading documents.",
+            hint="Leave PRESSPASS_CONFIRM_ADDRESS_FIRST unset (on) in production.",
+            id="presspass.W002",
+        )
+    ]

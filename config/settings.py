@@ -231,6 +231,17 @@ PRESSPASS_DECODE_BUDGET_MB = env_int("PRESSPASS_DECODE_BUDGET_MB", 400)
 # A form sent sooner than this after it was shown is a robot's (PRESSPASS_MIN_FILL_SECONDS=0:
 # no check).
 PRESSPASS_MIN_FILL_SECONDS = env_int("PRESSPASS_MIN_FILL_SECONDS", 3)
+# The applicant proves their address before the form is shown: a single-use link valid this
+# many minutes, then the form for PRESSPASS_ADDRESS_SESSION_HOURS in that browser; at most
+# PRESSPASS_ADDRESS_LINKS_PER_HOUR links per address (apply/address.py). Off only for tests
+# that post the form directly (presspass.W002 warns in production).
+PRESSPASS_CONFIRM_ADDRESS_FIRST = env_bool("PRESSPASS_CONFIRM_ADDRESS_FIRST", True)
+PRESSPASS_ADDRESS_LINK_MINUTES = env_int("PRESSPASS_ADDRESS_LINK_MINUTES", 10)
+PRESSPASS_ADDRESS_SESSION_HOURS = env_int("PRESSPASS_ADDRESS_SESSION_HOURS", 12)
+PRESSPASS_ADDRESS_LINKS_PER_HOUR = env_int("PRESSPASS_ADDRESS_LINKS_PER_HOUR", 5)
+# The address step's proof of work (apply/pow.py): the browser tries up to this many hashes,
+# half on average (about a second on a phone); 0 turns it off.
+PRESSPASS_POW_MAX_NUMBER = env_int("PRESSPASS_POW_MAX_NUMBER", 50000)
 # GET /metrics for Prometheus, off unless this bearer token is set (config/metrics.py).
 PRESSPASS_METRICS_TOKEN = env_str("PRESSPASS_METRICS_TOKEN")
 # /health/ answers 503 when the private storage has less free space than this.

@@ -19,6 +19,9 @@ def _isolated(settings, tmp_path):
     settings.SITE_URL = "http://testserver"
     # The tests post forms at once; tests/apply/test_bots.py turns the minimum fill time on.
     settings.PRESSPASS_MIN_FILL_SECONDS = 0
+    # They post the form directly too; tests/apply/test_address.py, the browser and the
+    # end-to-end tests go through the address step (verified_client below) as people do.
+    settings.PRESSPASS_CONFIRM_ADDRESS_FIRST = False
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
     from accreditation.privacy.storage import private_storage
 

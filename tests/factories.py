@@ -217,3 +217,22 @@ def make_request(
             sha256="0" * 64,
         )
     return req
+
+
+def solve_pow(html: str) -> str:
+    """What static/js/pow.js puts in the address form: the page's challenge, solved (by the
+    altcha library's own solver)."""
+    import base64
+    import json
+    import re
+    from html import unescape
+
+    import altcha
+
+    challenge = json.loads(unescape(re.search(r'data-challenge="([^"]+)"', html).group(1)))
+    solution = altcha.solve_challenge_v1(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxNumber"]
+    )
+    payload = {**challenge, "number": solution.number}
+    del payload["maxNumber"]
+    return base64.b64encode(json.dumps(payload).encode()).decode()

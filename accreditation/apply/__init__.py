@@ -4,6 +4,8 @@
 |---|---|
 | submission.py | whether the form is open, what is wrong with it, the request it makes |
 | pending.py | files decided by content at upload and kept for the draft |
+| address.py | the first step: the address proved by a single-use link before the form |
+| pow.py | the address step's proof of work (ALTCHA format) |
 | links.py | status, confirmation and late-admission links |
 | answers.py | answering staff's question, withdrawing |
 | uploads.py | the upload handler that bounds sizes while the body streams in |

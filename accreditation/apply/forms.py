@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
 from accreditation.apply import submission
+from accreditation.apply.pow import pow_challenge, pow_check, pow_enabled
 from accreditation.models import AccreditationRequest, Document
 from config.logs import security_event
 
@@ -58,7 +59,41 @@ def file_help(slot: str) -> str:
     return text
 
 
-class ApplicationForm(forms.ModelForm):
+def too_large() -> str:
+    """What a file over the limits gets, on every form that takes files."""
+    return _("This file is larger than %(mb)s MB (or the total of your files is too large).") % {
+        "mb": settings.PRESSPASS_MAX_FILE_MB
+    }
+
+
+class BotChecks:
+    """A honeypot and the minimum fill time, on both public forms that start something."""
+
+    too_fast = _("That was very fast. Please check your answers, then send the form again.")
+
+    def bot_checks_init(self) -> None:
+        # Shown now: a fresh token; sent back with one that is not ours: a fresh one too, so
+        # that the next send (a person's, seconds later) passes.
+        self.fields["started"].initial = form_started_token()
+        if self.is_bound and not _started_is_ours(self.data.get("started", "")):
+            self.data = self.data.copy()
+            self.data["started"] = form_started_token()
+        self.fields["homepage"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+
+    def clean_started(self) -> str:
+        if filled_too_fast(self.cleaned_data.get("started", "")):
+            security_event("bot.too_fast", outcome="refused")
+            raise forms.ValidationError(self.too_fast)
+        return ""
+
+    def clean_homepage(self) -> str:
+        if self.cleaned_data.get("homepage"):
+            security_event("bot.honeypot", outcome="refused")
+            raise forms.ValidationError(_("Leave this field empty"))
+        return ""
+
+
+class ApplicationForm(BotChecks, forms.ModelForm):
     identity = forms.FileField(label=_("Identity document (passport or ID card)"), required=False)
     press_card = forms.FileField(label=_("Press card"), required=False)
     mission_letter = forms.FileField(label=_("Mission letter from your outlet"), required=False)
@@ -120,15 +155,15 @@ class ApplicationForm(forms.ModelForm):
         received: frozenset[str] = frozenset(),
         oversized: set[str] = frozenset(),
         refused: dict | None = None,
+        email: str | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        # Shown now: a fresh token; sent back with one that is not ours: a fresh one too, so
-        # that the next send (a person's, seconds later) passes.
-        self.fields["started"].initial = form_started_token()
-        if self.is_bound and not _started_is_ours(self.data.get("started", "")):
-            self.data = self.data.copy()
-            self.data["started"] = form_started_token()
+        if email:  # proved by the address step (apply.address): not editable any more
+            self.fields["email"].disabled = True
+            self.fields["email"].initial = email
+            self.fields["email"].help_text = _("Confirmed by the link we sent you.")
+        self.bot_checks_init()
         self.refused = refused or {}  # slot -> why the uploaded file was refused
         self.event = event
         self.pending = pending  # slot -> PendingUpload kept from an earlier attempt
@@ -156,7 +191,6 @@ class ApplicationForm(forms.ModelForm):
                 if slot == "photo"
                 else "application/pdf,image/jpeg,image/png"
             )
-        self.fields["homepage"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
 
     @cached_property
     def helper(self) -> FormHelper:
@@ -275,30 +309,11 @@ class ApplicationForm(forms.ModelForm):
             )
         return year
 
-    def clean_started(self) -> str:
-        if filled_too_fast(self.cleaned_data.get("started", "")):
-            security_event("bot.too_fast", outcome="refused")
-            raise forms.ValidationError(
-                _("That was very fast. Please check your answers, then send the form again."),
-            )
-        return ""
-
-    def clean_homepage(self) -> str:
-        if self.cleaned_data.get("homepage"):
-            raise forms.ValidationError(_("Leave this field empty"))
-        return ""
-
     def clean(self):
         cleaned = super().clean()
         for slot in FILE_SLOTS:
             if slot in self.oversized:
-                self.add_error(
-                    slot,
-                    _(
-                        "This file is larger than %(mb)s MB (or the total of your files is too large)."
-                    )
-                    % {"mb": settings.PRESSPASS_MAX_FILE_MB},
-                )
+                self.add_error(slot, too_large())
             elif slot in self.refused:
                 self.add_error(slot, self.refused[slot])
         # A slot whose file was refused already carries its own message.
@@ -348,6 +363,42 @@ def _started_is_ours(token: str) -> bool:
     except signing.BadSignature:
         return False
     return True
+
+
+class AddressForm(BotChecks, forms.Form):
+    """The first step: the address that the link to the form goes to (apply.address)."""
+
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("The address of your work, if you have one: staff may write to it."),
+    )
+    homepage = forms.CharField(required=False, label=_("Leave this field empty"))
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The browser's proof of work (apply.pow), filled in by static/js/pow.js.
+    altcha = forms.CharField(required=False, widget=forms.HiddenInput)
+    too_fast = _("That was very fast. Please check your address, then send it again.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bot_checks_init()
+        # Shown with a new challenge each time, a refused form too (the template leaves the
+        # field empty for static/js/pow.js to fill).
+        self.challenge = pow_challenge() if pow_enabled() else ""
+
+    def clean_altcha(self) -> str:
+        if not pow_enabled():
+            return ""
+        wrong = pow_check(self.cleaned_data.get("altcha", ""))
+        if wrong:
+            security_event("bot.proof_of_work", outcome="refused", reason=wrong)
+            raise forms.ValidationError(
+                _(
+                    "Your browser could not finish its check that you are not a robot (it needs "
+                    "JavaScript). Wait a moment and send the address again."
+                )
+            )
+        return ""
 
 
 class ResendLinkForm(forms.Form):

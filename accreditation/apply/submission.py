@@ -190,6 +190,7 @@ def request_submit(
     late_admission: LateAdmission | None = None,
     ip_address: str | None = None,
     now: dt.datetime | None = None,
+    address_confirmed: bool = False,
 ) -> Submission:
     """Create a request with all its documents, or nothing at all.
 
@@ -222,7 +223,12 @@ def request_submit(
     try:
         with transaction.atomic():
             req = _create_request(
-                event=event, data=data, language=language, late_admission=late_admission, now=now
+                event=event,
+                data=data,
+                language=language,
+                late_admission=late_admission,
+                now=now,
+                address_confirmed=address_confirmed,
             )
             if sessions:
                 req.sessions_requested.add(*sessions)  # a new request: one INSERT, no read
@@ -261,7 +267,9 @@ def _keep_after_failure(draft_key: str, rows) -> None:
         log.exception("The uploads of a failed submission could not be kept")
 
 
-def _create_request(*, event, data, language, late_admission, now) -> AccreditationRequest:
+def _create_request(
+    *, event, data, language, late_admission, now, address_confirmed
+) -> AccreditationRequest:
     for _attempt in range(5):
         req = AccreditationRequest(
             event=event,
@@ -273,6 +281,8 @@ def _create_request(*, event, data, language, late_admission, now) -> Accreditat
             consent_given_at=now,
             submitted_at=now,
             late_admission=late_admission,
+            # proved by the address step or the late-admission link (apply.address)
+            email_confirmed_at=now if address_confirmed else None,
             vetting=Vetting.PENDING if event.security_vetting_required else Vetting.NOT_REQUIRED,
             **{field: _clean_value(data.get(field)) for field in REQUEST_FIELDS},
         )

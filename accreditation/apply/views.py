@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,8 +16,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from accreditation.apply import answers, links, pending, submission, uploads
-from accreditation.apply.forms import FILE_SLOTS, AnswerForm, ApplicationForm, ResendLinkForm
+from accreditation.apply import address, answers, links, pending, submission, uploads
+from accreditation.apply.forms import (
+    FILE_SLOTS,
+    AddressForm,
+    AnswerForm,
+    ApplicationForm,
+    ResendLinkForm,
+    too_large,
+)
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Message
 from accreditation.ratelimit import client_ip, submission_allowed
@@ -84,7 +92,30 @@ def _apply(request, slug: str):
             status=403 if request.method == "POST" else 200,
         )
 
+    # The address is proved first (apply.address): by the link from the address step, or by the
+    # late-admission link, which went to the admitted person's address.
+    email, fresh = (late.email, True) if late else (None, False)
+    if late is None and settings.PRESSPASS_CONFIRM_ADDRESS_FIRST:
+        email, fresh = address.session_address(request.session, event)
+        if email is None:
+            return _address_step(request, event, status=403 if request.method == "POST" else 200)
+        if not fresh and request.method == "GET":
+            return _address_step(request, event, expired=email)
+
     draft_key = _draft_key(request, f"apply:{event.pk}")
+    if request.method == "POST" and email and not fresh:
+        # The proof went stale while the form was open: keep what was typed (files already
+        # kept stay kept; this post's are not taken) and send a new link to the same address.
+        if submission_allowed(request, "address"):
+            address.address_check_start(
+                event=event, email=email, language=_language(), client=client_ip(request)
+            )
+        form = ApplicationForm(
+            request.POST, event=event, pending=pending.pending_uploads(draft_key), email=email
+        )
+        form.is_valid()
+        form.add_error(None, ADDRESS_EXPIRED % {"email": email})
+        return _apply_page(request, event, form, late, late_value, status=403)
     if request.method == "POST":
         if not submission_allowed(request, "apply"):
             return render(request, "accreditation/rate_limited.html", {"event": event}, status=429)
@@ -98,6 +129,7 @@ def _apply(request, slug: str):
             received=frozenset(checked),
             oversized=getattr(request, "oversized_uploads", set()),
             refused=refused,
+            email=email if settings.PRESSPASS_CONFIRM_ADDRESS_FIRST or late else None,
         )
         if form.is_valid():
             # This post's files go straight into the request; on failure they are kept.
@@ -110,12 +142,14 @@ def _apply(request, slug: str):
                     language=_language(),
                     late_admission=late,
                     ip_address=client_ip(request),
+                    address_confirmed=bool(email),
                 )
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
                 form.pending = pending.pending_uploads(draft_key)
             else:
                 del request.session[f"draft:apply:{event.pk}"]
+                address.session_forget(request.session, event)
                 request.session["submitted"] = submitted.request.pk
                 return redirect("accreditation:submitted", slug=event.slug)
         else:
@@ -124,12 +158,23 @@ def _apply(request, slug: str):
         # A file our storage could not take is our fault, for a moment: 503, not 400.
         status = 503 if getattr(request, "unstored_uploads", None) else 400
     else:
-        form = ApplicationForm(event=event, pending=pending.pending_uploads(draft_key))
+        form = ApplicationForm(
+            event=event,
+            pending=pending.pending_uploads(draft_key),
+            email=email if settings.PRESSPASS_CONFIRM_ADDRESS_FIRST or late else None,
+        )
         status = 200
+    return _apply_page(request, event, form, late, late_value, status=status)
+
+
+def _apply_page(request, event, form, late, late_value, *, status: int):
+    # Only without the address step can a stranger reach this, and it tells them nothing then
+    # that the deploy check (presspass.W002) has not warned about.
+    typed = form["email"].value() or ""
     duplicate = (
         "email" in form.errors
-        and form.data.get("email")
-        and AccreditationRequest.objects.with_email(event, form.data.get("email", "")).exists()
+        and typed
+        and AccreditationRequest.objects.with_email(event, typed).exists()
     )
     return render(
         request,
@@ -144,6 +189,83 @@ def _apply(request, slug: str):
         },
         status=status,
     )
+
+
+ADDRESS_EXPIRED = gettext_lazy(
+    "Your address was confirmed too long ago. We have sent a new link to %(email)s: open it, "
+    "then send this form again (attach again the files you added just now)."
+)
+
+
+def _address_step(
+    request, event, *, status: int = 200, form=None, expired: str = "", link_expired=False
+):
+    """The first step: the address the link to the form goes to."""
+    if form is None:
+        form = AddressForm(initial={"email": expired} if expired else None)
+    return render(
+        request,
+        "accreditation/address.html",
+        {
+            "event": event,
+            "form": form,
+            "expired": bool(expired),
+            "link_expired": link_expired,
+            "minutes": settings.PRESSPASS_ADDRESS_LINK_MINUTES,
+        },
+        status=status,
+    )
+
+
+@require_POST
+def address_start(request, slug: str):
+    event = get_object_or_404(Event, slug=slug)
+    if not submission.accreditation_open(event=event):
+        return redirect("accreditation:apply", slug=slug)
+    form = AddressForm(request.POST)
+    if not form.is_valid():
+        return _address_step(request, event, status=400, form=form)
+    if submission_allowed(request, "address"):
+        address.address_check_start(
+            event=event,
+            email=form.cleaned_data["email"],
+            language=_language(),
+            client=client_ip(request),
+        )
+    # The same answer whether or not the address has applied: what differs is in the e-mail.
+    request.session[f"address_sent:{event.pk}"] = form.cleaned_data["email"]
+    return redirect("accreditation:address_sent", slug=slug)
+
+
+def address_sent(request, slug: str):
+    event = get_object_or_404(Event, slug=slug)
+    email = request.session.get(f"address_sent:{event.pk}")
+    if not email:
+        return redirect("accreditation:apply", slug=slug)
+    return render(
+        request,
+        "accreditation/address_sent.html",
+        {"event": event, "email": email, "minutes": settings.PRESSPASS_ADDRESS_LINK_MINUTES},
+    )
+
+
+@never_cache
+def address_confirm(request, slug: str):
+    """The link from the e-mail. Opening it shows a button; only the button uses the link, so
+    a mail scanner that opens links first does not spend it."""
+    event = get_object_or_404(Event, slug=slug)
+    value = request.POST.get("token") or request.GET.get("token") or ""
+    if request.method == "POST":
+        email = address.address_check_use(event=event, value=value)
+        if email is not None:
+            address.session_confirm(request.session, event, email)
+            return redirect("accreditation:apply", slug=slug)
+    elif address.address_link_valid(event=event, value=value):
+        return render(
+            request, "accreditation/address_confirm.html", {"event": event, "token": value}
+        )
+    security_event("link.invalid", link="address", client=client_ip(request))
+    return _address_step(request, event, status=410, link_expired=True)
 
 
 def submitted(request, slug: str):
@@ -196,7 +318,7 @@ def _status(request, reference: str, token: str):
         checked, stash_errors = _checked_files(request)
         pending.uploads_stash(draft_key=draft_key, uploads=checked)
         for slot in getattr(request, "oversized_uploads", set()):
-            stash_errors[slot] = _("This file is too large.")
+            stash_errors[slot] = too_large()
         if answer_form.is_valid() and not stash_errors:
             try:
                 answers.request_answer(
@@ -224,6 +346,10 @@ def _status(request, reference: str, token: str):
         else:
             messages.success(request, _("Your request is withdrawn."))
         return HttpResponseRedirect(request.path)
+    # A refused answer is a 400 (503 when our storage would not take a file), as on the form.
+    status = 200
+    if answer_form.errors:
+        status = 503 if getattr(request, "unstored_uploads", None) else 400
     return render(
         request,
         "accreditation/status.html",
@@ -237,4 +363,5 @@ def _status(request, reference: str, token: str):
             "Message": Message,
             "apply_url": reverse("accreditation:apply", kwargs={"slug": req.event.slug}),
         },
+        status=status,
     )

@@ -31,6 +31,7 @@ from accreditation.models.gate import Scan
 from accreditation.models.outbox import OutboxTask
 from accreditation.models.requests import (
     AccreditationRequest,
+    AddressCheck,
     LateAdmission,
     Message,
     RejectionReason,

@@ -20,6 +20,24 @@ from accreditation.models.choices import (
 from events.models import Event, Session
 
 
+class AddressCheck(models.Model):
+    """A link sent to an address before the form is shown: opening it proves the address is the
+    applicant's. Single-use, valid for minutes, deleted a day later (apply.address)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    language = models.CharField(max_length=8)
+    nonce = models.CharField(max_length=32, editable=False)
+    created_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["event", "email", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"address check {self.pk}"
+
+
 class LateAdmission(models.Model):
     """Staff let a named person apply after the deadline, through a personal link."""
 

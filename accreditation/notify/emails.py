@@ -7,7 +7,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from accreditation.models import AccreditationRequest, LateAdmission
+from accreditation.models import AccreditationRequest, AddressCheck, LateAdmission
 
 
 def message_id(outbox_id: int | None) -> str | None:
@@ -92,6 +92,26 @@ def send_late_admission(
         to=admission.email,
         reply_to=event.contact_email,
         language=language,
+        tz=event.tz,
+        message_id=message_id,
+    )
+
+
+def send_address_check(check: AddressCheck, *, message_id: str | None = None) -> None:
+    from accreditation.apply.address import address_check_url
+
+    event = check.event
+    context = {
+        "event": event,
+        "url": address_check_url(check),
+        "minutes": settings.PRESSPASS_ADDRESS_LINK_MINUTES,
+    }
+    _send(
+        "address_check",
+        context,
+        to=check.email,
+        reply_to=event.contact_email,
+        language=check.language,
         tz=event.tz,
         message_id=message_id,
     )

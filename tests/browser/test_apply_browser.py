@@ -84,12 +84,39 @@ def expect_confirmation(page: Page) -> str:
     return page.locator("#reference").inner_text().strip()
 
 
-def test_a_journalist_applies_in_french_from_a_phone(phone, event, documents):
+def prove_address(page: Page, event, email: str) -> None:
+    """The first step as a person takes it: the address, the link from the e-mail, the button."""
+    from django.core import mail
+
+    page.goto(f"/events/{event.slug}/apply/")
+    page.locator('button[name="language"][value="fr"]').click()
+    expect(page.locator("#address-form")).to_be_visible()
+    expect(page.locator('input[type="file"]')).to_have_count(0)
+    page.locator("#address-form #id_email").fill(email)
+    page.locator('#address-form button[type="submit"]').click()
+    expect(page.locator("#address-sent")).to_contain_text(email)
+    for _ in range(50):  # the e-mail goes after the commit, from the server's thread
+        if mail.outbox:
+            break
+        page.wait_for_timeout(100)
+    link = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
+    assert mail.outbox[-1].to == [email] and "token=" in link
+    page.goto(link)
+    page.locator('#address-confirm button[type="submit"]').click()
+
+
+def test_a_journalist_applies_in_french_from_a_phone(phone, event, documents, settings):
+    settings.PRESSPASS_CONFIRM_ADDRESS_FIRST = True  # as in production
+    prove_address(phone, event, "amina@example.com")
     open_form(phone, event, "fr")
+    expect(phone.locator("#id_email")).to_be_disabled()
+    expect(phone.locator("#id_email")).to_have_value("amina@example.com")
     measure = horizontal_overflow(phone)
     assert fits_the_screen(measure), f"the form scrolls sideways on a phone: {measure}"
 
-    fill_in(phone, application_data(event))
+    data = application_data(event)
+    del data["email"]  # confirmed, not typed again
+    fill_in(phone, data)
     attach(phone, documents)
     submit(phone)
 
@@ -98,6 +125,7 @@ def test_a_journalist_applies_in_french_from_a_phone(phone, event, documents):
     assert fits_the_screen(measure), f"the confirmation scrolls sideways on a phone: {measure}"
     request = AccreditationRequest.objects.get()
     assert request.reference == reference
+    assert request.email == "amina@example.com" and request.email_confirmed_at is not None
     assert request.language == "fr"
     assert (request.given_names, request.family_names) == ("Amina Fatima", "El Idrissi")
     assert str(request.date_of_birth) == "1988-04-12"

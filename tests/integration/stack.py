@@ -112,6 +112,8 @@ class Stack:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "PRESSPASS_MIN_FILL_SECONDS": "0",  # the tests post forms at once
+            # ... and most post the form directly: test_end_to_end proves the address first.
+            "PRESSPASS_CONFIRM_ADDRESS_FIRST": "0",
             "DJANGO_SETTINGS_MODULE": "config.settings",
         }
         for name in ("TEST_REDIS_URL", "CELERY_BROKER_URL", "REDIS_URL"):
@@ -130,6 +132,20 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def mail_to(self, address: str, containing: str, *, timeout: float = 60) -> str:
+        """The body of the e-mail to ``address`` holding ``containing``, once the worker sent it
+        (the file-based backend writes one file per message into var/mail)."""
+        folder = self.workdir / "var" / "mail"
+
+        def find():
+            for path in sorted(folder.glob("*.log")) if folder.exists() else []:
+                text = path.read_text("utf-8", "replace")
+                if f"To: {address}" in text and containing in text:
+                    return text
+            return None
+
+        return wait_for(find, timeout=timeout, what=f"an e-mail to {address}")
 
     def start(self) -> None:
         self.start_web()

@@ -5,6 +5,7 @@ the admin, the worker issues the badge, the desk prints and hands it over, and t
 A second test stops Redis during a submission and shows nothing is lost once it is back.
 """
 
+import re
 import shutil
 
 import pytest
@@ -18,6 +19,7 @@ from tests.factories import (
     make_user,
     pdf_bytes,
     portrait_bytes,
+    solve_pow,
 )
 from tests.integration.stack import Browser, Redis, Stack, reference_from, wait_for
 
@@ -55,6 +57,7 @@ def redis_server(tmp_path):
 @pytest.fixture
 def stack(tmp_path, redis_server):
     running = Stack(workdir=tmp_path, database_url=database_url(), redis=redis_server)
+    running.env["PRESSPASS_CONFIRM_ADDRESS_FIRST"] = "1"  # as in production
     running.start()
     yield running
     running.stop()
@@ -66,8 +69,24 @@ FILES = {
 }
 
 
-def submit(stack, event, email: str) -> str:
+def prove_address(stack, event, email: str) -> Browser:
+    """The journalist's first step: the address, then the link the worker mails to it."""
     journalist = Browser(stack.base)
+    _s, _h, page = journalist.get(f"/events/{event.slug}/apply/")
+    status, _h, _b = journalist.post(
+        f"/events/{event.slug}/apply/address/", {"email": email, "altcha": solve_pow(page)}
+    )
+    assert status == 302
+    mail = stack.mail_to(email, "/apply/confirm/?token=")
+    token = re.search(r"/apply/confirm/\?token=(\S+)", mail).group(1)
+    confirm = f"/events/{event.slug}/apply/confirm/"
+    status, headers, _b = journalist.post(confirm, {"token": token})
+    assert status == 302 and headers["Location"] == f"/events/{event.slug}/apply/"
+    return journalist
+
+
+def submit(stack, event, email: str, journalist: Browser | None = None) -> str:
+    journalist = journalist or prove_address(stack, event, email)
     journalist.get(f"/events/{event.slug}/apply/")
     data = application_data(event, email=email)
     files = {**FILES, "photo": ("me.jpg", portrait_bytes(), "image/jpeg")}
@@ -171,8 +190,9 @@ def test_from_submission_to_a_badge_in_hand(stack):
 
 def test_a_submission_made_while_redis_is_down_is_processed_once_it_is_back(stack, redis_server):
     event = make_event(slug="e2e-down")
+    journalist = prove_address(stack, event, "during-outage@example.com")
     redis_server.stop()
-    reference = submit(stack, event, "during-outage@example.com")  # accepted all the same
+    reference = submit(stack, event, "during-outage@example.com", journalist)  # accepted
     req = AccreditationRequest.objects.get(reference=reference)
     assert req.status == Status.SUBMITTED
     assert OutboxTask.objects.filter(dispatched_at__isnull=True).count() == 3
@@ -185,7 +205,7 @@ def test_a_submission_made_while_redis_is_down_is_processed_once_it_is_back(stac
         what="the checks after Redis came back",
     )
     assert not OutboxTask.objects.filter(dispatched_at__isnull=True).exists()
-    assert OutboxTask.objects.filter(completed_at__isnull=False).count() == 3
+    assert OutboxTask.objects.filter(completed_at__isnull=False).count() == 3 + 1  # + the link
 
 
 def test_a_worker_killed_in_the_middle_of_the_checks_leaves_work_another_worker_completes(
