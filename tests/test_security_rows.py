@@ -679,8 +679,8 @@ def test_row6_status_answer_each_file_field_refuses_one_byte_over_the_limit_and_
     before = Document.objects.filter(request=req).count()
     name, over_content = padded(slot, one_mb_limit + 1)
     over = client.post(url, {"action": "answer", "body": "", slot: upload(name, over_content)})
-    assert over.status_code == 200  # the page again, with the message on the field
-    assert "This file is too large." in over.context["answer_form"].errors[slot]
+    assert over.status_code == 400  # the page again, with the message on the field
+    assert "larger than 1 MB" in " ".join(over.context["answer_form"].errors[slot])
     assert not PendingUpload.objects.exists()
     assert Document.objects.filter(request=req).count() == before
     assert all(p.stat().st_size != one_mb_limit + 1 for p in files_on_disk(private_dir))
@@ -838,8 +838,8 @@ def test_row12_a_hostile_name_sent_with_a_status_answer_never_reaches_a_storage_
 def test_row12_what_is_kept_of_a_hostile_name_is_its_last_part_shortened(
     client, event, private_dir
 ):
-    """For the record: the name kept for display is what follows the last separator, cut to
-    200 characters (a 300-character name loses its end, extension included)."""
+    """The name kept for display is what follows the last separator, at most 200 characters,
+    shortened in its middle so that a long name keeps its extension."""
     url = reverse("accreditation:apply", args=[event.slug])
     fields = {**form_fields(event), "date_of_birth": "1890-01-01"}
     kept = {}
@@ -850,4 +850,5 @@ def test_row12_what_is_kept_of_a_hostile_name_is_its_last_part_shortened(
     assert kept["traversal"] == "passwd.jpg"
     assert kept["encoded traversal (RFC 2231)"] == "passwd.jpg"
     assert kept["html entities"] == "passwd.jpg"
-    assert kept["300 characters"] == "x" * 200
+    assert kept["300 characters"] == "x" * 195 + "….jpg"
+    assert len(kept["300 characters"]) == 200

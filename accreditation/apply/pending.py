@@ -101,6 +101,17 @@ def uploads_stash(*, draft_key: str, uploads: dict[str, CheckedUpload]) -> dict[
     return keep_pending(draft_key, store_uploads(draft_key, uploads))
 
 
+def given_name(name: str, limit: int = 200) -> str:
+    """The file name the person gave, kept to show them (never a path): shortened in its
+    middle when too long, so that the end and its extension stay."""
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return name[: limit - 1] + "…"
+    return f"{stem[: limit - len(extension) - 2]}….{extension}"
+
+
 def store_uploads(draft_key: str, uploads: dict[str, CheckedUpload]) -> list[PendingUpload]:
     """Move the files into private storage under random names; return their (unsaved) records."""
     storage = private_storage()
@@ -115,7 +126,7 @@ def store_uploads(draft_key: str, uploads: dict[str, CheckedUpload]) -> list[Pen
                     draft_key=draft_key,
                     slot=checked.slot,
                     file=name,
-                    original_name=(upload.name or "")[:200],
+                    original_name=given_name(upload.name or ""),
                     content_type=checked.content_type,
                     size=upload.size,
                 )
