@@ -22,3 +22,17 @@ class AccreditationConfig(AppConfig):
         # Failed sign-ins and lock-outs in the security log (config/logs.py).
         user_login_failed.connect(events.login_failed, dispatch_uid="presspass.signin_failed")
         user_locked_out.connect(events.locked_out, dispatch_uid="presspass.locked_out")
+        _pillow_refuses_bombs()
+
+
+def _pillow_refuses_bombs() -> None:
+    """Pillow, in every process: a picture larger than the largest we accept is refused when
+    it is opened, by whichever code opens it (its default only warns below 179 MP)."""
+    import warnings
+
+    from PIL import Image
+
+    from accreditation.filetypes import MAX_PIXELS
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    warnings.filterwarnings("error", category=Image.DecompressionBombWarning)

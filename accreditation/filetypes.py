@@ -17,6 +17,10 @@ PDF = "application/pdf"
 
 EXTENSIONS = {JPEG: "jpg", PNG: "png", PDF: "pdf"}
 
+# The largest picture accepted, in pixels (checks/images.py explains the figure). Pillow is
+# told the same (accreditation/apps.py): past it, opening any picture anywhere is an error.
+MAX_PIXELS = 80_000_000
+
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", JPEG),
     (b"\x89PNG\r\n\x1a\n", PNG),

@@ -48,7 +48,7 @@ COLOUR = "image.colour"
 # 80 MP covers every phone's default output (12–50 MP) with room to spare and stays below
 # Pillow's own bomb warning (89 MP). Baseline JPEGs that big are decoded at 1/4 or 1/8 scale,
 # so they cost a few megabytes, not hundreds.
-DEFAULT_MAX_PIXELS = 80_000_000
+DEFAULT_MAX_PIXELS = filetypes.MAX_PIXELS
 # PNGs and progressive JPEGs are decoded at full size whatever the output size (libjpeg keeps
 # every DCT coefficient of a progressive file in memory), so they get a lower ceiling:
 # 25 MP RGBA is 100 MB while decoding. An A4 page scanned at 300 dpi is 8.7 MP.

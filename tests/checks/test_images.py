@@ -423,3 +423,29 @@ def test_different_pictures_hash_far_apart(tmp_path):
 def test_hashes_of_different_lengths_cannot_be_compared():
     with pytest.raises(ValueError):
         hashing.hamming("ff", "ffff")
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "png"])
+def test_pillow_itself_refuses_a_picture_over_our_limit_wherever_it_is_opened(tmp_path, kind):
+    """Not only our checks: in a process of ours, any code that opens a picture (the upload
+    check, the badge, the hashing) gets an error, not Pillow's warning, past the 80 MP we
+    accept (SECURITY.md row 10). A fresh process: pytest records warnings its own way."""
+    import os
+    import subprocess
+    import sys
+
+    from accreditation.filetypes import MAX_PIXELS
+
+    bomb = corpus.make_decompression_bomb(tmp_path / f"bomb.{kind}", side=9_000, kind=kind)
+    assert 9_000 * 9_000 > MAX_PIXELS  # 81 MP: below Pillow's own 89 MP warning
+    script = (
+        "import django, sys; django.setup(); from PIL import Image; "
+        f"Image.open(sys.argv[1], formats=[{'JPEG' if kind == 'jpeg' else 'PNG'!r}])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    opened = subprocess.run(
+        [sys.executable, "-c", script, str(bomb)], env=env, capture_output=True, text=True
+    )
+    assert opened.returncode != 0
+    assert "DecompressionBombWarning" in opened.stderr
+    assert "could be decompression bomb DOS attack" in opened.stderr
