@@ -5,7 +5,8 @@
 - ``GET /health/``: everything the accreditation needs, 503 as soon as one part is missing —
   the database, the broker, a worker that answers, Celery beat (it stamps the cache every
   minute), private storage that takes a write with free space left — and the numbers an
-  operator watches: queue depth, outbox backlog and failures, checks and print batches stuck.
+  operator watches: queue depth, outbox backlog and failures, checks and print batches stuck,
+  and whether the broker's Redis evicts keys (503) or keeps an append-only file.
 """
 
 from __future__ import annotations
@@ -64,6 +65,27 @@ def broker_workers_queue() -> tuple[str, int | None, int | None]:
     except Exception:  # noqa: BLE001
         replies = []
     return "ok", len(replies), depth
+
+
+def broker_durability(url: str) -> dict:
+    """What the broker's Redis does when full or restarted: it must refuse writes rather than
+    evict (``noeviction``: evicted keys are lost tasks, rate-limit counters and used
+    proof-of-work challenges); AOF keeps queued tasks over a restart (the outbox sends lost
+    ones again anyway, so it is reported, not required)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        config = {**client.config_get("maxmemory-policy"), **client.config_get("appendonly")}
+    except redis.ResponseError:  # a managed Redis may refuse CONFIG
+        return {"eviction": "unknown (CONFIG refused)", "appendonly": "unknown"}
+    except Exception as exc:  # noqa: BLE001
+        return {"eviction": _error(exc), "appendonly": "unknown"}
+    policy = config.get("maxmemory-policy", "unknown")
+    return {
+        "eviction": "ok" if policy == "noeviction" else f"error: maxmemory-policy {policy}",
+        "appendonly": config.get("appendonly", "unknown"),
+    }
 
 
 def _beat() -> str:
@@ -143,6 +165,11 @@ def health(request):
     }
     if database == "ok":
         body.update(_backlog())
+    durability = {}
+    if settings.CELERY_BROKER_URL and not broker.startswith("error"):
+        durability = broker_durability(settings.CELERY_BROKER_URL)
+        body["broker_eviction"] = durability["eviction"]
+        body["broker_appendonly"] = durability["appendonly"]
     missing = [
         part
         for part, state in (("database", database), ("broker", broker), ("beat", beat))
@@ -152,6 +179,8 @@ def health(request):
         missing.append("storage")
     if workers == 0:
         missing.append("workers")
+    if durability.get("eviction", "").startswith("error"):
+        missing.append("broker_eviction")
     body["status"] = "ok" if not missing else "degraded"
     body["missing"] = missing
     return JsonResponse(body, status=200 if not missing else 503)
