@@ -13,9 +13,27 @@ from dataclasses import dataclass
 import segno
 from PIL import Image
 
-__all__ = ["ERROR_LEVEL", "MASK", "QUIET_ZONE", "QrBitmap", "qr_bitmap", "qr_image", "qr_matrix"]
+__all__ = [
+    "ERROR_LEVEL",
+    "FALLBACK_LEVEL",
+    "MASK",
+    "MAX_VERSION_AT_Q",
+    "QUIET_ZONE",
+    "QrBitmap",
+    "qr_bitmap",
+    "qr_code",
+    "qr_image",
+    "qr_matrix",
+]
 
-ERROR_LEVEL = "m"  # 15 % of the code may be damaged; segno raises it for free when it fits
+# 25 % of the code may be damaged (the EU digital COVID certificate's level, for codes worn
+# and scratched) while the symbol fits version 8 (49 modules): a badge of up to 6 sessions.
+# A longer code is made at M (15 %), which keeps version 8 up to 11 sessions, so that the
+# modules stay large enough to scan on the CR80 card. segno raises either level for free when
+# it fits the same version.
+ERROR_LEVEL = "q"
+FALLBACK_LEVEL = "m"
+MAX_VERSION_AT_Q = 8
 MASK = 0
 QUIET_ZONE = 4  # modules of white around the code, as the standard asks
 
@@ -33,13 +51,21 @@ class QrBitmap:
     version: int
 
 
+def qr_code(text: str) -> segno.QRCode:
+    """The symbol for ``text``: at Q while it fits version 8, otherwise at M."""
+    code = segno.make(text, error=ERROR_LEVEL, mask=MASK, micro=False)
+    if code.version > MAX_VERSION_AT_Q:
+        code = segno.make(text, error=FALLBACK_LEVEL, mask=MASK, micro=False)
+    return code
+
+
 def qr_matrix(text: str) -> tuple[bytearray, ...]:
     """The symbol's modules, one bytearray per row, 1 = dark, without the quiet zone."""
-    return segno.make(text, error=ERROR_LEVEL, mask=MASK, micro=False).matrix
+    return qr_code(text).matrix
 
 
 def qr_bitmap(text: str, *, border: int = QUIET_ZONE) -> QrBitmap:
-    code = segno.make(text, error=ERROR_LEVEL, mask=MASK, micro=False)
+    code = qr_code(text)
     matrix = code.matrix
     size = len(matrix) + 2 * border
     row_bytes = (size + 7) // 8
