@@ -93,6 +93,12 @@ def require_allowed(action: str, request: AccreditationRequest) -> str:
     return target
 
 
+# Who acted, in the audit trail, when it was the journalist through their own link: the entry
+# belongs to their request, so it names them without copying their address into the trail
+# (SECURITY.md row 34; erasure then has one place less to clean).
+APPLICANT = "applicant"
+
+
 def audit(
     *,
     action: str,

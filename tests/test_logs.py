@@ -82,3 +82,41 @@ def test_a_request_id_given_by_the_proxy_is_kept_and_a_forged_one_is_replaced(cl
         "abcdef0123456789"
     )
     assert client.get("/", HTTP_X_REQUEST_ID="x\nforged").headers["X-Request-ID"] != "x\nforged"
+
+
+def test_the_audit_trail_of_a_journalists_own_actions_holds_no_address(
+    client, event, django_capture_on_commit_callbacks, django_user_model
+):
+    """SECURITY.md row 34: the entries name the applicant by their request, not by address
+    (submitting, confirming, answering, withdrawing, being let in late)."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accreditation.apply import late_admission_create, status_path
+    from accreditation.models import AccreditationRequest, AuditEntry
+    from tests.factories import application_data, application_files
+
+    reviewer = django_user_model.objects.create_user("reviewer")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accreditation:apply", args=[event.slug]),
+            {**application_data(event), **application_files()},
+        )
+    req = AccreditationRequest.objects.get()
+    client.get(status_path(req))  # confirms the address
+    with django_capture_on_commit_callbacks(execute=True):
+        late_admission_create(
+            event=event,
+            name="Late Comer",
+            email="late.comer@example.com",
+            valid_until=timezone.now() + dt.timedelta(days=1),
+            actor=reviewer,
+        )
+    client.post(status_path(req), {"action": "withdraw"})
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"request.submitted", "request.email_confirmed", "late_admission.granted"} <= actions
+    for entry in AuditEntry.objects.all():
+        text = f"{entry.actor_label} {entry.reason} {entry.data}"
+        assert "@" not in text, (entry.action, text)

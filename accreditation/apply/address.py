@@ -19,7 +19,7 @@ from accreditation import tokens
 from accreditation.models import AccreditationRequest, AddressCheck
 from accreditation.models.requests import normalise_email
 from accreditation.notify import outbox
-from accreditation.workflow import audit
+from accreditation.workflow import APPLICANT, audit
 from config.logs import security_event
 from events.models import Event
 
@@ -41,7 +41,7 @@ def address_check_start(*, event: Event, email: str, language: str, client=None)
         )
         existing = AccreditationRequest.objects.with_email(event, email).first()
         if existing is not None:
-            audit(action="request.link_resent", request=existing, actor_label="applicant")
+            audit(action="request.link_resent", request=existing, actor_label=APPLICANT)
             outbox.enqueue(
                 "accreditation.send_request_email", request_id=existing.pk, kind="status_link"
             )

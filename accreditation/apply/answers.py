@@ -15,7 +15,7 @@ from accreditation.models import (
     Status,
 )
 from accreditation.notify import outbox
-from accreditation.workflow import require_allowed, transition
+from accreditation.workflow import APPLICANT, require_allowed, transition
 
 
 def request_answer(
@@ -43,7 +43,7 @@ def request_answer(
         transition(
             locked,
             to=to,
-            actor_label=locked.email,
+            actor_label=APPLICANT,
             action="request.answered",
             data={"documents": sorted(pending)},
             ip_address=ip_address,
@@ -58,6 +58,6 @@ def request_withdraw(*, request: AccreditationRequest, ip_address: str | None = 
         transition(
             request,
             to=require_allowed("withdraw", request),
-            actor_label=request.email,
+            actor_label=APPLICANT,
             ip_address=ip_address,
         )

@@ -16,7 +16,7 @@ from accreditation.models import (
 )
 from accreditation.notify import outbox
 from accreditation.roles import require_event, require_not_own, require_permission
-from accreditation.workflow import audit
+from accreditation.workflow import APPLICANT, audit
 from events.models import Event
 
 
@@ -81,7 +81,7 @@ def request_confirm_email(*, request: AccreditationRequest) -> bool:
     ).update(email_confirmed_at=now)
     if updated:
         request.email_confirmed_at = now
-        audit(action="request.email_confirmed", request=request, actor_label=request.email)
+        audit(action="request.email_confirmed", request=request, actor_label=APPLICANT)
     return bool(updated)
 
 
@@ -92,7 +92,7 @@ def request_resend_link(*, event: Event, email: str) -> None:
     if req is None:
         return
     with transaction.atomic():
-        audit(action="request.link_resent", request=req, actor_label=req.email)
+        audit(action="request.link_resent", request=req, actor_label=APPLICANT)
         outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="status_link")
 
 
@@ -113,7 +113,7 @@ def late_admission_create(
         audit(
             action="late_admission.granted",
             actor=actor,
-            data={"admission": admission.pk, "email": email},
+            data={"admission": admission.pk},  # the address stays on the admission only
         )
         outbox.enqueue("accreditation.send_late_admission", admission_id=admission.pk)
     return admission

@@ -31,7 +31,7 @@ from accreditation.models import (
 from accreditation.models.requests import normalise_email
 from accreditation.notify import outbox
 from accreditation.privacy.storage import private_storage
-from accreditation.workflow import audit
+from accreditation.workflow import APPLICANT, audit
 from events.models import Event, Session
 
 # The document checks of a new request, or of the documents that answer a question
@@ -238,7 +238,7 @@ def request_submit(
             audit(
                 action="request.submitted",
                 request=req,
-                actor_label=req.email,
+                actor_label=APPLICANT,
                 to_status=Status.SUBMITTED,
                 ip_address=ip_address,
                 data={
