@@ -79,3 +79,7 @@ def _count(bucket: str, *, ttl: int) -> int:
 
 def submission_allowed(request, scope: str) -> bool:
     return hit(f"{scope}:{client_ip(request)}", limit=settings.PRESSPASS_SUBMISSIONS_PER_HOUR)
+
+
+def status_view_allowed(request) -> bool:
+    return hit(f"status:{client_ip(request)}", limit=settings.PRESSPASS_STATUS_VIEWS_PER_HOUR)

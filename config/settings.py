@@ -182,6 +182,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits) -------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if PRODUCTION and not REDIS_URL:
+    # Without it each process would count rate limits and used proof-of-work challenges on
+    # its own (a robot spreads over the processes) and tasks would run in the web process.
+    raise ImproperlyConfigured("REDIS_URL is required in production")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -346,6 +350,9 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Form posts per client address per hour (generous: an editor may submit a whole crew).
 PRESSPASS_SUBMISSIONS_PER_HOUR = env_int("PRESSPASS_SUBMISSIONS_PER_HOUR", 60)
+# Status pages opened per client address and hour, right or wrong links alike (a newsroom
+# behind one address opens many; a robot guessing links gets a 429).
+PRESSPASS_STATUS_VIEWS_PER_HOUR = env_int("PRESSPASS_STATUS_VIEWS_PER_HOUR", 300)
 # Number of proxies in front of the application whose X-Forwarded-For entries are trusted.
 PRESSPASS_TRUSTED_PROXIES = env_int("PRESSPASS_TRUSTED_PROXIES", 0)
 

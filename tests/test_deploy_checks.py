@@ -30,3 +30,44 @@ def test_an_exposed_redis_is_reported(settings, url, warned):
             call_command("check", "--deploy", "--tag", "security", "--fail-level", "WARNING")
         except SystemCheckError as exc:
             assert "presspass.W001" not in str(exc)
+
+
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "BADGE_SIGNING_KEY"]
+)
+def test_production_refuses_to_start_without_each_required_setting(missing):
+    """Without REDIS_URL, each process would keep its own rate limits and used proof-of-work
+    challenges (SECURITY.md row 21): production does not start."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from accreditation.badges.signing import generate_keypair, private_key_b64
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PRESSPASS_", "DJANGO_", "REDIS", "BADGE_"))
+    }
+    env.update(
+        PRESSPASS_ENV="production",
+        SECRET_KEY="production-like-" + "k" * 50,
+        ALLOWED_HOSTS="press.example.org",
+        DATABASE_URL="postgres://presspass@127.0.0.1/presspass",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        BADGE_SIGNING_KEY=private_key_b64(generate_keypair()[0]),
+        PRESSPASS_VAR_DIR=str(settings.VAR_DIR),
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    del env[missing]
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        cwd=str(settings.BASE_DIR),
+        capture_output=True,
+        text=True,
+    )
+    assert started.returncode != 0
+    assert f"{missing} is required in production" in started.stderr

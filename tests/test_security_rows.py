@@ -191,6 +191,7 @@ def production_security_settings(trusted_proxies: int = 0) -> dict:
         SECRET_KEY="production-like-" + "k" * 50,
         ALLOWED_HOSTS="press.example.org",
         DATABASE_URL="postgres://presspass@127.0.0.1/presspass",
+        REDIS_URL="redis://127.0.0.1:6379/0",
         PRESSPASS_VAR_DIR=str(Path(django_settings.VAR_DIR)),
     )
     if trusted_proxies:

@@ -27,7 +27,7 @@ from accreditation.apply.forms import (
 )
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Message
-from accreditation.ratelimit import client_ip, submission_allowed
+from accreditation.ratelimit import client_ip, status_view_allowed, submission_allowed
 from accreditation.workflow import action_allowed
 from config.logs import security_event
 from events.models import Event
@@ -300,6 +300,8 @@ def status(request, reference: str, token: str):
 
 @csrf_protect
 def _status(request, reference: str, token: str):
+    if not status_view_allowed(request):
+        return render(request, "accreditation/rate_limited.html", {"event": None}, status=429)
     req = links.request_from_status_link(reference=reference, token=token)
     if req is None:
         security_event("link.invalid", link="status", client=client_ip(request))

@@ -320,6 +320,44 @@ def test_submissions_are_rate_limited_per_client_address(client, event, settings
     assert not AccreditationRequest.objects.exists()
 
 
+def test_a_client_cannot_escape_the_submission_limit_with_its_own_forwarded_for(
+    client, event, settings
+):
+    """Behind one trusted proxy, the address counted is the one the proxy appended: what a
+    client writes before it is ignored (SECURITY.md row 21)."""
+    settings.PRESSPASS_SUBMISSIONS_PER_HOUR = 2
+    settings.PRESSPASS_TRUSTED_PROXIES = 1
+    bad = application_data(event, date_of_birth="1890-01-01")
+
+    def via_proxy(real: str, spoofed: str):
+        return post(
+            client,
+            event,
+            data=bad,
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"{spoofed}, {real}",
+        )
+
+    assert via_proxy("203.0.113.9", "198.51.100.1").status_code == 400
+    assert via_proxy("203.0.113.9", "198.51.100.2").status_code == 400
+    assert via_proxy("203.0.113.9", "198.51.100.3").status_code == 429
+    assert via_proxy("203.0.113.10", "198.51.100.3").status_code == 400  # another person
+
+
+def test_status_pages_are_limited_per_client_address_right_or_wrong_links(client, event, settings):
+    from accreditation.apply import status_path
+    from tests.factories import make_request
+
+    settings.PRESSPASS_STATUS_VIEWS_PER_HOUR = 3
+    req = make_request(event)
+    assert client.get(status_path(req)).status_code == 200
+    assert client.get(f"/status/{req.reference}/{'0' * 40}/").status_code == 404
+    assert client.get("/status/NOPE-NOPE/" + "1" * 40 + "/").status_code == 404
+    assert client.get(status_path(req)).status_code == 429
+    other = client.get(status_path(req), REMOTE_ADDR="192.0.2.7")
+    assert other.status_code == 200
+
+
 def test_documents_have_no_public_url(client, event, settings):
     post(client, event)
     document = Document.objects.first()
