@@ -196,6 +196,55 @@ def test_a_file_of_the_wrong_type_is_refused_and_the_others_are_kept(client, eve
     )
 
 
+def _zip(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+HOSTILE_TYPES = {
+    "php named .php.jpg": ("passport.php.jpg", b"<?php system($_GET['c']); ?>", "image/jpeg"),
+    "svg with a script": (
+        "passport.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "image/svg+xml",
+    ),
+    "zip named .pdf": ("passport.pdf", _zip({"passport.pdf": b"%PDF-1.4"}), "application/pdf"),
+    "docx named .pdf": (
+        "passport.pdf",
+        _zip(
+            {
+                "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
+                "word/document.xml": b"<w:document/>",
+            }
+        ),
+        "application/pdf",
+    ),
+    "html named .png": ("passport.png", b"<!doctype html><script>alert(1)</script>", "image/png"),
+}
+
+
+@pytest.mark.parametrize("label", list(HOSTILE_TYPES))
+def test_files_of_types_we_do_not_take_are_refused_at_upload_whatever_their_name(
+    client, event, private_dir, label
+):
+    """SECURITY.md row 8: only PDF, JPEG and PNG, decided by content."""
+    name, content, content_type = HOSTILE_TYPES[label]
+    response = post(
+        client, event, files=application_files(identity=upload(name, content, content_type))
+    )
+    assert response.status_code == 400
+    assert "identity" in response.context["form"].errors
+    assert "identity" not in PendingUpload.objects.values_list("slot", flat=True)
+    stored = [p.read_bytes() for p in private_dir.rglob("*") if p.is_file()]
+    assert content not in stored
+
+
 def test_uploads_left_half_received_by_a_killed_process_are_purged(private_dir):
     incoming = private_dir / INCOMING
     incoming.mkdir(parents=True)
