@@ -52,3 +52,48 @@ def addresses_are_confirmed(app_configs=None, **kwargs):
             id="presspass.W002",
         )
     ]
+
+
+def _loose_modes(root: str, *, limit: int = 5) -> list[str]:
+    """Paths under ``root`` that others than the application's user (and its group, for
+    reading files) can reach: folders beyond 0700, files beyond 0640 or executable."""
+    import os
+    import stat
+
+    found: list[str] = []
+    for folder, _dirs, files in os.walk(root):
+        mode = stat.S_IMODE(os.stat(folder).st_mode)
+        if mode & 0o077:
+            found.append(f"{folder} ({mode:o})")
+        for name in files:
+            path = os.path.join(folder, name)
+            mode = stat.S_IMODE(os.lstat(path).st_mode)
+            if mode & 0o137:  # group write or execute, any right for others, owner execute
+                found.append(f"{path} ({mode:o})")
+            if len(found) >= limit:
+                return found
+    return found
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def private_files_are_private(app_configs=None, **kwargs):
+    """The documents folder of an existing deployment (SECURITY.md row 15): a folder copied
+    in, restored from a backup or made by hand may have kept modes anyone can read."""
+    storage = settings.STORAGES.get("private", {})
+    root = storage.get("OPTIONS", {}).get("location")
+    if not root or not storage.get("BACKEND", "").endswith("PrivateStorage"):
+        return []
+    import os
+
+    if not os.path.isdir(root):
+        return []
+    loose = _loose_modes(root)
+    if not loose:
+        return []
+    return [
+        checks.Warning(
+            "Private documents can be read by other users of this machine: " + ", ".join(loose),
+            hint=f"chmod -R u=rwX,go= {root} (folders 0700, files 0600).",
+            id="presspass.W003",
+        )
+    ]

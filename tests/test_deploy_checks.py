@@ -71,3 +71,29 @@ def test_production_refuses_to_start_without_each_required_setting(missing):
     )
     assert started.returncode != 0
     assert f"{missing} is required in production" in started.stderr
+
+
+def test_an_existing_documents_folder_with_loose_modes_is_reported(settings, tmp_path):
+    """SECURITY.md row 15: a folder restored from a backup or copied in by hand is checked at
+    deploy time; what Presspass writes itself (0700 folders, 0600 files) passes."""
+    from config.deploy_checks import private_files_are_private
+
+    root = tmp_path / "private"
+    (root / "documents").mkdir(parents=True)
+    kept = root / "documents" / "kept.pdf"
+    kept.write_bytes(b"%PDF-1.4")
+    root.chmod(0o700)
+    (root / "documents").chmod(0o700)
+    kept.chmod(0o600)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {**settings.STORAGES["private"], "OPTIONS": {"location": str(root)}},
+    }
+    assert private_files_are_private() == []
+    kept.chmod(0o640)  # readable by the application's group: allowed
+    assert private_files_are_private() == []
+    kept.chmod(0o644)
+    (root / "documents").chmod(0o755)
+    (warning,) = private_files_are_private()
+    assert warning.id == "presspass.W003"
+    assert "kept.pdf (644)" in warning.msg and "documents (755)" in warning.msg
