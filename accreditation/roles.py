@@ -100,6 +100,12 @@ def signed_in(user) -> bool:
     return not settings.PRESSPASS_REQUIRE_2FA or user.is_verified()
 
 
+def uses_staff_pages(user) -> bool:
+    """Whether /admin/ is for this user: every role but the gate agent's, whose one permission
+    is to scan (they sign in there and work at /gate/; SECURITY.md row 18)."""
+    return user.is_superuser or bool(user.get_all_permissions() - {"accreditation.scan_badge"})
+
+
 def may_scan(user) -> bool:
     """Whether a user may use the gates (scan badges): active, with ``scan_badge``."""
     return user.is_active and user.has_perm("accreditation.scan_badge")

@@ -108,3 +108,37 @@ def test_every_staff_page_has_the_strict_policy_too(client, event):
             assert directive in csp, (url, directive)
         assert response["X-Content-Type-Options"] == "nosniff", url
         assert response["Referrer-Policy"] == "same-origin", url
+
+
+def test_pages_and_assets_load_nothing_from_another_origin(client, event, settings):
+    """SECURITY.md row 36: no third-party script, style, font or image, by policy and in fact.
+    The policy names no other origin, and neither do the pages (the address step, the form,
+    the status page, the sign-in, the gate) or the files in static/."""
+    import re
+    from pathlib import Path
+
+    settings.PRESSPASS_CONFIRM_ADDRESS_FIRST = True  # the address step's page too
+    urls = [*pages(event, status_url(event))]
+    agent = make_user("gate", "Gate agent")
+    seen = []
+    for url in urls:
+        response = client.get(url)
+        csp = dict(
+            part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+        )
+        for directive in ("default-src", "script-src", "style-src", "connect-src"):
+            assert csp[directive] == "'self'", (url, directive, csp[directive])
+        assert set(csp["img-src"].split()) <= {"'self'", "data:", "blob:"}
+        seen.append(response.content.decode())
+    client.force_login(agent)
+    seen.append(client.get(reverse("gate:checkpoints")).content.decode())
+    for html in seen:
+        for attribute in re.findall(r'(?:src|href)="([^"]+)"', html):
+            if attribute.startswith(("mailto:", "#", "tel:")):
+                continue
+            assert not re.match(r"^(?:[a-z]+:)?//", attribute, re.I), attribute
+    static = Path(settings.BASE_DIR) / "static"
+    external = re.compile(rb"""(?:url\(|import |from |src=|fetch\()\s*["']?(?:https?:)?//""")
+    for path in static.rglob("*"):
+        if path.suffix in {".js", ".css", ".html"}:
+            assert not external.search(path.read_bytes()), path

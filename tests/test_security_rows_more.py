@@ -82,7 +82,6 @@ OK, NO, GO, POST, IN = "OK", "NO", "GO", "POST", "IN"
 # Each role's browser carries the two credentials the project knows: a session (signed in, as
 # force_login does) and a gate token issued to them (the gate API reads only that one). The
 # matrix is what the product must do, not a snapshot: the cells it does not do yet are in
-# GATE_AGENT_ADMIN_GAPS below, checked by the xfail test.
 #
 # fmt: off
 MATRIX: dict[str, tuple[str, str, str, str, str]] = {
@@ -98,7 +97,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "accreditation:status":                               (OK,   OK,   OK,   OK,   OK),
     # Signing in and out, and the second factor.
     "admin:login":                                        (OK,   IN,   IN,   IN,   IN),
-    "admin:logout":                                       (GO,   POST, POST, POST, POST),
+    "admin:logout":                                       (POST, POST, POST, POST, POST),
     "admin:staff_enrol":                                  (NO,   OK,   OK,   OK,   OK),
     "admin:staff_recovery_codes":                         (NO,   OK,   OK,   OK,   NO),
     "admin:password_change":                              (NO,   OK,   OK,   OK,   NO),
@@ -238,15 +237,6 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
 }
 # fmt: on
 
-# What a gate agent gets today and must not: MATRIX refuses them every admin page but signing
-# in and out, and these answer 200 (the xfail test below; the matrix test leaves them out).
-GATE_AGENT_ADMIN_GAPS = {
-    ("admin:index", GATE),
-    ("admin:jsi18n", GATE),
-    ("admin:password_change", GATE),
-    ("admin:password_change_done", GATE),
-    ("admin:staff_recovery_codes", GATE),
-}
 # The /admin/ addresses a gate agent needs: they sign in there (with the second factor,
 # enrolled at the first sign-in when production requires it) and sign out.
 GATE_AGENT_SIGN_IN = {"admin:login", "admin:logout", "admin:staff_enrol"}
@@ -401,23 +391,11 @@ def test_row18_every_url_answers_each_role_as_the_matrix_says(world):
     wrong = [
         f"{label} as {who}: expected {MATRIX[label][VISITORS.index(who)]}, got {got}"
         for (label, who), got in sorted(answers.items())
-        if (label, who) not in GATE_AGENT_ADMIN_GAPS
-        and not fits(MATRIX[label][VISITORS.index(who)], got)
+        if not fits(MATRIX[label][VISITORS.index(who)], got)
     ]
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "Row 18 gap: a gate agent is staff (is_staff=True), and PresspassAdminSite."
-        "has_permission (config/admin.py) lets any active staff member in, so a gate agent "
-        "gets 200 at admin:index (the empty admin), admin:jsi18n, admin:password_change(_done) "
-        "and admin:staff_recovery_codes, and admin:login sends a signed-in gate agent on to "
-        "/admin/."
-    ),
-)
 def test_row18_a_gate_agent_gets_no_admin_page_but_signing_in_and_out(world):
     admin_labels = {label for label in MATRIX if label.startswith("admin:")}
     answers = walk(world, labels=admin_labels, who=(GATE,))
@@ -427,6 +405,21 @@ def test_row18_a_gate_agent_gets_no_admin_page_but_signing_in_and_out(world):
         if got == OK and label not in GATE_AGENT_SIGN_IN
     )
     assert let_in == [], f"a gate agent gets these admin pages: {let_in}"
+
+
+def test_row18_a_gate_agent_signs_in_to_the_gate_and_can_sign_out(world):
+    """Kept out of the admin, a gate agent still signs in there, lands on the gate, and signs
+    out (the admin's own logout would send them to an index they may not see)."""
+    agent = world["staff"][GATE]
+    browser = Client()
+    browser.force_login(agent)
+    landed = browser.get(reverse("admin:login"))
+    assert landed.status_code == 302 and landed["Location"] == reverse("gate:checkpoints")
+    assert browser.get(reverse("gate:checkpoints")).status_code == 200
+    out = browser.post(reverse("admin:logout"))
+    assert out.status_code == 200  # the signed-out page
+    assert "_auth_user_id" not in browser.session
+    assert browser.get(reverse("gate:checkpoints")).status_code == 302
 
 
 def test_row18_every_refusal_of_a_staff_page_to_a_visitor_sends_them_to_sign_in(world):
@@ -865,17 +858,6 @@ def past_retention(private_dir):
     return {"old": old, "current": current, "after": after}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "Row 26/35 gap: accreditation.privacy.retention.retention_purge writes a "
-        "'retention.purged' audit row (the tombstone) for every event past its retention on "
-        "every run, even when nothing of it is left to delete: events_due() keeps no record "
-        "of an event already purged and audit() is called unconditionally, so the second run "
-        "adds a second tombstone (requests=0, files=0)."
-    ),
-)
 def test_row26_the_retention_purge_run_twice_leaves_the_database_as_the_first_run_left_it(
     past_retention, private_dir
 ):

@@ -12,6 +12,7 @@ from accreditation.models import (
     AccreditationRequest,
     Badge,
     Document,
+    LateAdmission,
     PendingUpload,
     PrintBatch,
     Scan,
@@ -29,8 +30,10 @@ def events_due(today: dt.date | None = None):
 
 
 def retention_purge(*, today: dt.date | None = None) -> dict[str, int]:
-    """Delete the requests, documents, badges and scans of every event past its retention period.
-    Files are removed after the rows are gone (a crash leaves files, never rows without files)."""
+    """Delete the requests, documents, badges, scans and late admissions of every event past its
+    retention period. Files are removed after the rows are gone (a crash leaves files, never
+    rows without files). An event with nothing left is skipped: a second run changes nothing
+    and writes no second audit entry."""
     totals = {"requests": 0, "files": 0}
     for event in events_due(today):
         names: list[str] = []
@@ -42,12 +45,19 @@ def retention_purge(*, today: dt.date | None = None) -> dict[str, int]:
         names.extend(
             n for n in PrintBatch.objects.filter(event=event).values_list("file", flat=True) if n
         )
+        rows = (
+            Scan.objects.filter(checkpoint__event=event),
+            PrintBatch.objects.filter(event=event),
+            Badge.objects.filter(event=event),
+            AccreditationRequest.objects.filter(event=event),
+            LateAdmission.objects.filter(event=event),  # names and addresses too
+        )
+        if not names and not any(queryset.exists() for queryset in rows):
+            continue  # purged already
         with transaction.atomic():
-            Scan.objects.filter(checkpoint__event=event).delete()
-            PrintBatch.objects.filter(event=event).delete()
-            Badge.objects.filter(event=event).delete()
             count = AccreditationRequest.objects.filter(event=event).count()
-            AccreditationRequest.objects.filter(event=event).delete()
+            for queryset in rows:
+                queryset.delete()
             audit(
                 action="retention.purged",
                 actor_label="presspass-retention",
