@@ -142,3 +142,15 @@ def test_pages_and_assets_load_nothing_from_another_origin(client, event, settin
     for path in static.rglob("*"):
         if path.suffix in {".js", ".css", ".html"}:
             assert not external.search(path.read_bytes()), path
+
+
+@pytest.mark.parametrize(("language", "words"), [("fr", "n'existe pas"), ("ar", "غير موجودة")])
+def test_a_page_not_found_is_a_page_in_the_readers_language(client, event, language, words):
+    """Not Django's bare English "Not Found": a wrong or expired status link gets a page that
+    says what to do, in the reader's language."""
+    from html import unescape
+
+    response = client.get("/status/NOPE-NOPE/" + "0" * 40 + "/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 404
+    html = unescape(response.content.decode())
+    assert words in html and f'lang="{language}"' in html
