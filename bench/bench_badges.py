@@ -73,7 +73,7 @@ def badges(n: int, photos: int):
             photo_jpeg=pictures[i % photos],
             given_names=f"Fatima Zahra {i}",
             family_names=f"El Mansouri-Benjelloun {i}",
-            name_arabic="فاطمة الزهراء المنصوري",
+            name_native="فاطمة الزهراء المنصوري",
             outlet="Agence Maghreb Arabe Presse (MAP)",
             country="Morocco",
             role=("Photographer", "Reporter", "Camera operator")[i % 3],

@@ -86,7 +86,7 @@ def application_data(event: Event, **overrides) -> dict:
     data = {
         "given_names": "Amina Fatima",
         "family_names": "El Idrissi",
-        "name_arabic": "أمينة فاطمة الإدريسي",
+        "name_native": "أمينة فاطمة الإدريسي",
         "date_of_birth": "1988-04-12",
         "nationality": "MA",
         "id_document_type": "passport",

@@ -135,7 +135,7 @@ class ApplicationForm(BotChecks, forms.ModelForm):
                 "Exactly as in your identity document, all of them. Leave empty if you have a single name."
             ),
             "family_names": _("Exactly as in your identity document, all of them."),
-            "name_arabic": _("Optional, as you want it on the badge."),
+            "name_native": _("Optional, as you want it on the badge."),
             "phone": _("With the country code, e.g. +33 6 12 34 56 78."),
             "press_card_year": _("The year printed on the card."),
             "filming_authorisation_number": _(
@@ -206,7 +206,7 @@ class ApplicationForm(BotChecks, forms.ModelForm):
                     Div("family_names", css_class="col-md-6"),
                     css_class="row",
                 ),
-                "name_arabic",
+                "name_native",
                 Div(
                     Div("date_of_birth", css_class="col-md-6"),
                     Div("nationality", css_class="col-md-6"),

@@ -167,7 +167,7 @@ def _open_to_media(session: Session, event: Event) -> bool:
 
 
 REQUEST_FIELDS = (
-    "given_names family_names name_arabic date_of_birth nationality id_document_type "
+    "given_names family_names name_native date_of_birth nationality id_document_type "
     "id_document_number id_document_country id_document_expiry email phone outlet_name outlet_type "
     "outlet_country outlet_website role employment press_card_number press_card_year "
     "filming_authorisation_number interview_requests equipment"

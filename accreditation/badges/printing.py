@@ -91,7 +91,7 @@ def _badge_data(badge: Badge, language: str) -> BadgeData:
             photo_jpeg=photo_jpeg,
             given_names=req.given_names,
             family_names=req.family_names,
-            name_arabic=req.name_arabic,
+            name_native=req.name_native,
             outlet=req.outlet_name,
             country=str(req.outlet_country.name),
             role=str(req.get_role_display()),

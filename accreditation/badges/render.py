@@ -63,7 +63,7 @@ class BadgeData:
     photo_jpeg: bytes
     given_names: str
     family_names: str
-    name_arabic: str = ""
+    name_native: str = ""
     outlet: str
     country: str
     role: str
@@ -247,7 +247,7 @@ def _draw_card(
     paras = [
         Para(badge.family_names.upper(), fonts.bold, spec.family_size, 2),
         Para(badge.given_names, fonts.regular, spec.given_size, 2),
-        Para(badge.name_arabic, fonts.arabic_bold, spec.arabic_size, 2),
+        Para(badge.name_native, fonts.arabic_bold, spec.arabic_size, 2),
         Para(
             badge.role,
             fonts.bold,

@@ -17,6 +17,7 @@ from accreditation.models.choices import (
     Status,
     Vetting,
 )
+from accreditation.models.names import person_key
 from events.models import Event, Session
 
 
@@ -90,7 +91,10 @@ class AccreditationRequest(models.Model):
 
     given_names = models.CharField(_("given names"), max_length=150, blank=True)
     family_names = models.CharField(_("family names"), max_length=150)
-    name_arabic = models.CharField(_("name in Arabic script"), max_length=200, blank=True)
+    # The name in the person's own script, if it is not the Latin one (Arabic, Chinese…).
+    name_native = models.CharField(_("name in your own script"), max_length=200, blank=True)
+    # What the person is found by (accreditation.models.names.person_key), kept with the row.
+    name_key = models.CharField(max_length=700, blank=True, editable=False, db_index=True)
     date_of_birth = models.DateField(_("date of birth"))
     nationality = CountryField(_("nationality"))
 
@@ -205,6 +209,16 @@ class AccreditationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.full_name}"
+
+    def save(self, *args, **kwargs):
+        # Kept in step with the names however they change (the form, the admin, an import).
+        self.name_key = person_key(self.given_names, self.family_names, self.name_native)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"given_names", "family_names", "name_native"} & set(
+            update_fields
+        ):
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

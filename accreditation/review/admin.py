@@ -101,7 +101,7 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     ("family_names", "given_names"),
-                    "name_arabic",
+                    "name_native",
                     ("date_of_birth", "nationality"),
                     ("id_document_type", "id_document_number"),
                     ("id_document_country", "id_document_expiry"),

@@ -53,7 +53,7 @@ EXPORT_COLUMNS = [
     ("status", "status"),
     ("family_names", "family_names"),
     ("given_names", "given_names"),
-    ("name_arabic", "name_arabic"),
+    ("name_native", "name_native"),
     ("nationality", "nationality"),
     ("email", "email"),
     ("phone", "phone"),

@@ -79,7 +79,7 @@ def reviewer_tx(transactional_db):
 def test_a_print_batch_renders_one_pdf_and_marks_the_badges_printed(
     event, reviewer, badge_desk, private_dir
 ):
-    reqs = [approved(event, reviewer, name_arabic="أمينة الإدريسي") for _ in range(3)]
+    reqs = [approved(event, reviewer, name_native="أمينة الإدريسي") for _ in range(3)]
     for r in reqs:
         issuing.badge_issue(request_id=r.pk)
     batch = printing.batch_create(

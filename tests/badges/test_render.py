@@ -51,7 +51,7 @@ def make_badge(**overrides) -> BadgeData:
         "photo_jpeg": PHOTO,
         "given_names": "Fatima Zahra",
         "family_names": "El Mansouri",
-        "name_arabic": ARABIC_NAME,
+        "name_native": ARABIC_NAME,
         "outlet": "Agence Maghreb Arabe Presse",
         "country": "Morocco",
         "role": "Photographer",
@@ -163,7 +163,7 @@ def test_the_arabic_name_shows_letters_not_empty_boxes():
     the Arabic line must have ink."""
     pdf = render_badge(make_badge(), "cr80")
     boxes_name = "".join(" " if ch == " " else "א" for ch in ARABIC_NAME)
-    pdf_boxes = render_badge(make_badge(name_arabic=boxes_name), "cr80")
+    pdf_boxes = render_badge(make_badge(name_native=boxes_name), "cr80")
 
     textpage = pdfium.PdfDocument(pdf)[0].get_textpage()
     text = textpage.get_text_range()
@@ -207,7 +207,7 @@ def test_a_long_name_is_never_cut():
 
 def test_a_single_name_and_other_scripts_render():
     pdf = render_badge(
-        make_badge(family_names="Сухбаатар", given_names="", name_arabic="", footer=""), "a6"
+        make_badge(family_names="Сухбаатар", given_names="", name_native="", footer=""), "a6"
     )
     text = page_text(pdf)
     assert "СУХБААТАР" in text

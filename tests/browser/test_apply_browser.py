@@ -156,13 +156,13 @@ def test_a_journalist_applies_in_arabic_right_to_left(phone, event, documents, t
     assert label["x"] > box["x"] + 16  # not stretched, not left-aligned
     assert abs((field["x"] + field["width"]) - (label["x"] + label["width"])) <= 16
 
-    form.locator("#id_name_arabic").fill(NAME_IN_ARABIC)
-    expect(form.locator("#id_name_arabic")).to_have_value(NAME_IN_ARABIC)
+    form.locator("#id_name_native").fill(NAME_IN_ARABIC)
+    expect(form.locator("#id_name_native")).to_have_value(NAME_IN_ARABIC)
     phone.screenshot(path=tmp_path / "apply-ar.png")  # to look at when the layout is in doubt
     # A page wider than the screen makes a phone zoom out, and taps then miss their target.
     measure = horizontal_overflow(phone)
     assert fits_the_screen(measure), f"the Arabic form scrolls sideways on a phone: {measure}"
-    fill_in(phone, application_data(event, name_arabic=NAME_IN_ARABIC))
+    fill_in(phone, application_data(event, name_native=NAME_IN_ARABIC))
     attach(phone, documents)
     phone.screenshot(path=tmp_path / "apply-ar-full.png", full_page=True)
     submit(phone)
@@ -172,7 +172,7 @@ def test_a_journalist_applies_in_arabic_right_to_left(phone, event, documents, t
     request = AccreditationRequest.objects.get()
     assert request.reference == reference
     assert request.language == "ar"
-    assert request.name_arabic == NAME_IN_ARABIC
+    assert request.name_native == NAME_IN_ARABIC
     assert request.documents.count() == 3
 
 
