@@ -18,7 +18,13 @@ from accreditation.apply.pow import pow_challenge, pow_check, pow_enabled
 from accreditation.models import AccreditationRequest, Document
 from config.logs import security_event
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+def date_input() -> forms.DateInput:
+    """A new widget each time: the form's rendering marks its own widget invalid, and one
+    shared at module level carried that mark to every later visitor's form."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 FILE_SLOTS = (
     Document.Kind.IDENTITY,
     Document.Kind.PRESS_CARD,
@@ -106,6 +112,11 @@ class ApplicationForm(BotChecks, forms.ModelForm):
     outlet_website = forms.URLField(
         label=_("outlet website"), required=False, assume_scheme="https"
     )
+    single_name = forms.BooleanField(
+        label=_("I have a single name (no family name)"),
+        required=False,
+        help_text=_("Write it under “given names” or “family names”: it is printed on its own."),
+    )
     # A honeypot: hidden from people, filled by robots.
     homepage = forms.CharField(required=False, label=_("Leave this field empty"))
     # When the form was shown, signed: a robot sends it at once (filled_too_fast).
@@ -116,8 +127,8 @@ class ApplicationForm(BotChecks, forms.ModelForm):
         fields = submission.REQUEST_FIELDS + ["sessions_requested"]
         formfield_callback = _formfield
         widgets = {
-            "date_of_birth": DATE,
-            "id_document_expiry": DATE,
+            "date_of_birth": date_input(),
+            "id_document_expiry": date_input(),
             "sessions_requested": forms.CheckboxSelectMultiple,
             "interview_requests": forms.Textarea(attrs={"rows": 3}),
             "equipment": forms.Textarea(attrs={"rows": 2}),
@@ -131,11 +142,12 @@ class ApplicationForm(BotChecks, forms.ModelForm):
             ),
         }
         help_texts = {
-            "given_names": _(
-                "Exactly as in your identity document, all of them. Leave empty if you have a single name."
-            ),
+            "given_names": _("Exactly as in your identity document, all of them."),
             "family_names": _("Exactly as in your identity document, all of them."),
-            "name_native": _("Optional, as you want it on the badge."),
+            "name_native": _(
+                "Optional: your name in your own script (Arabic, Cyrillic, Greek…), as you "
+                "want it on the badge."
+            ),
             "phone": _("With the country code, e.g. +33 6 12 34 56 78."),
             "press_card_year": _("The year printed on the card."),
             "filming_authorisation_number": _(
@@ -178,8 +190,11 @@ class ApplicationForm(BotChecks, forms.ModelForm):
         )
         sessions.required = bool(chosen) or sessions.queryset.exists()
         self.fields["sessions_requested"].label_from_instance = self._session_label
-        self.fields["date_of_birth"].widget = DATE
-        self.fields["id_document_expiry"].widget = DATE
+        self.fields["date_of_birth"].widget = date_input()
+        self.fields["id_document_expiry"].widget = date_input()
+        # Family names are required unless the person has a single name (clean() and the rules
+        # in accreditation.apply.submission say which message).
+        self.fields["family_names"].required = False
         self.fields["press_card_year"].widget.attrs.update(
             {"min": 1990, "max": event.starts_on.year + 1}
         )
@@ -206,6 +221,7 @@ class ApplicationForm(BotChecks, forms.ModelForm):
                     Div("family_names", css_class="col-md-6"),
                     css_class="row",
                 ),
+                "single_name",
                 "name_native",
                 Div(
                     Div("date_of_birth", css_class="col-md-6"),
@@ -311,6 +327,11 @@ class ApplicationForm(BotChecks, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("single_name") and not cleaned.get("family_names"):
+            # A single name is kept as the family name (the primary identifier, as in the
+            # passport's machine-readable zone), and printed on its own.
+            cleaned["family_names"] = cleaned.get("given_names", "")
+            cleaned["given_names"] = ""
         for slot in FILE_SLOTS:
             if slot in self.oversized:
                 self.add_error(slot, too_large())

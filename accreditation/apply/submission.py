@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from django.utils.translation import ngettext
 from accreditation import tokens
 from accreditation.apply.links import status_url
 from accreditation.apply.pending import CheckedUpload, keep_pending, pending_uploads, store_uploads
+from accreditation.badges.fonts import unprintable
 from accreditation.errors import ServiceError
 from accreditation.models import (
     AccreditationRequest,
@@ -28,6 +30,7 @@ from accreditation.models import (
     Status,
     Vetting,
 )
+from accreditation.models.names import clean_name, refused_characters
 from accreditation.models.requests import normalise_email
 from accreditation.notify import outbox
 from accreditation.privacy.storage import private_storage
@@ -80,6 +83,17 @@ def application_errors(
 
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
+
+    for field, problem in text_problems(data).items():
+        add(field, problem)
+    if not data.get("family_names") and "family_names" not in errors:
+        add(
+            "family_names",
+            _(
+                "Give your family names as in your identity document. If you have a single "
+                "name, tick “I have a single name”."
+            ),
+        )
 
     birth = data.get("date_of_birth")
     if birth:
@@ -284,7 +298,7 @@ def _create_request(
             # proved by the address step or the late-admission link (apply.address)
             email_confirmed_at=now if address_confirmed else None,
             vetting=Vetting.PENDING if event.security_vetting_required else Vetting.NOT_REQUIRED,
-            **{field: _clean_value(data.get(field)) for field in REQUEST_FIELDS},
+            **{field: _clean_value(field, data.get(field)) for field in REQUEST_FIELDS},
         )
         req.email = normalise_email(req.email)  # one address, one request
         try:
@@ -335,7 +349,42 @@ def attach_pending(
         PendingUpload.objects.filter(pk__in=recorded).delete()
 
 
-def _clean_value(value):
+def _clean_value(field: str, value):
+    """Text as kept: Unicode NFC (a decomposed "José" is the precomposed one), trimmed; names
+    with inner runs of spaces made one."""
     if isinstance(value, str):
-        return value.strip()
+        if field in NAME_FIELDS:
+            return clean_name(value)
+        return unicodedata.normalize("NFC", value).strip()
     return value
+
+
+# The fields printed on the badge, whose every character must be printable there.
+NAME_FIELDS = ("given_names", "family_names", "name_native")
+PRINTED_FIELDS = (*NAME_FIELDS, "outlet_name")
+
+
+def text_problems(data: dict[str, Any]) -> dict[str, str]:
+    """A message per text field holding what it may not: control or format characters (a
+    right-to-left override turns "Smith" into "htimS" on a badge), or characters the badge
+    has no letters for (it would print them as nothing)."""
+    problems: dict[str, str] = {}
+    for field in REQUEST_FIELDS:
+        value = data.get(field)
+        if not isinstance(value, str) or not value:
+            continue
+        refused = refused_characters(value)
+        if refused:
+            problems[field] = _(
+                "This contains invisible or control characters (%(codes)s), often pasted with "
+                "the text. Please type it again."
+            ) % {"codes": ", ".join(refused)}
+        elif field in PRINTED_FIELDS:
+            missing = unprintable(unicodedata.normalize("NFC", value))
+            if missing:
+                problems[field] = _(
+                    "The badge cannot print these characters: %(chars)s. Write this in a script "
+                    "the badge prints (Latin, Greek, Cyrillic or Arabic letters); your name as "
+                    "in your passport's Latin letters is always printed."
+                ) % {"chars": " ".join(missing)}
+    return problems

@@ -28,6 +28,7 @@ __all__ = [
     "font_chains",
     "runs",
     "text_width",
+    "unprintable",
     "visual",
 ]
 
@@ -170,3 +171,17 @@ def text_width(visual_text: str, chain: FontChain, size: float) -> float:
     return sum(
         pdfmetrics.stringWidth(part, font.name, size) for font, part in runs(visual_text, chain)
     )
+
+
+def unprintable(text: str) -> list[str]:
+    """The characters of ``text`` that no badge font has a letter for, each once, in order
+    (spaces and joiners aside): the form refuses them rather than print nothing."""
+    chains = font_chains()
+    covered = [font.covers for font in chains.regular.fonts]
+    missing: list[str] = []
+    for char in dict.fromkeys(text + visual(text)):
+        if char.isspace() or unicodedata.category(char) == "Cf":
+            continue
+        if not any(ord(char) in cover for cover in covered) and char not in missing:
+            missing.append(char)
+    return missing

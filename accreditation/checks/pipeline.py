@@ -38,6 +38,7 @@ from accreditation.models import (
     OutboxTask,
     Status,
 )
+from accreditation.models.names import search_key
 from accreditation.notify import outbox
 from accreditation.privacy.storage import private_storage
 from accreditation.roles import require_decider, require_permission
@@ -229,10 +230,12 @@ def _related_checks(document: Document, req: AccreditationRequest, phash: str) -
             .exclude(Q(request=req) | Q(phash=""))
             .values_list("request__reference", "request__family_names", "phash")
         )
+        family = search_key(req.family_names)
         for other_ref, other_name, other_hash in others:
+            # "El Idrissi" and "EL-IDRISSI" are one name; "Dupont" and "Martin" are not.
             if (
                 hashing.hamming(phash, other_hash) <= hashing.SIMILAR_MAX_DISTANCE
-                and other_name.lower() != req.family_names.lower()
+                and search_key(other_name) != family
             ):
                 results.append(
                     Result(

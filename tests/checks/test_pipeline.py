@@ -224,3 +224,21 @@ def test_a_reviewer_sees_the_results_and_can_rerun_the_checks(
     req.refresh_from_db()
     assert req.status == Status.IN_REVIEW
     assert re.search(r"checks\.rerun", "".join(req.audit_entries.values_list("action", flat=True)))
+
+
+def test_the_same_face_under_the_same_name_spelled_otherwise_is_not_a_duplicate(
+    client, event, django_capture_on_commit_callbacks
+):
+    """ "El Idrissi" and "EL-IDRISSI" are one family name: the same face under it is the same
+    person applying again with another address, not someone else's photo."""
+    submit(client, event, django_capture_on_commit_callbacks)
+    again = submit(
+        client,
+        event,
+        django_capture_on_commit_callbacks,
+        email="amina.work@example.com",
+        data={"family_names": "EL-IDRISSI"},
+    )
+    codes = set(CheckResult.objects.filter(request=again).values_list("code", flat=True))
+    assert "photo.duplicate" not in codes
+    assert "identity.duplicate" in codes  # the same document number still is
