@@ -151,6 +151,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text e-mails, subjects and calendar text: never HTML-escaped ("O'Brien", not
+        # "O&#x27;Brien"); accreditation/notify/emails.py renders with this one.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Database ------------------------------------------------------------------------------

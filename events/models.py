@@ -162,13 +162,20 @@ class Event(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     def accreditation_state(self, now: dt.datetime | None = None) -> str:
-        """'not_open', 'open' or 'closed' at the given instant."""
+        """'not_open', 'open' or 'closed' at the given instant. A deadline given to the second
+        includes its whole last second: "until 23:59:59" takes a form sent at 23:59:59.4."""
         now = now or timezone.now()
         if now < self.accreditation_opens_at:
             return "not_open"
-        if now > self.accreditation_deadline:
+        if now >= self.accreditation_closes_at:
             return "closed"
         return "open"
+
+    @property
+    def accreditation_closes_at(self) -> dt.datetime:
+        """The first instant after the deadline: the deadline's whole second is in it."""
+        deadline = self.accreditation_deadline
+        return deadline.replace(microsecond=0) + dt.timedelta(seconds=1)
 
     @property
     def staff_language(self) -> str:

@@ -85,10 +85,16 @@ def _apply(request, slug: str):
         if late is None:
             security_event("link.invalid", link="late_admission", client=client_ip(request))
     if not submission.accreditation_open(event=event, late_admission=late):
+        typed = _typed_answers(request, event) if request.method == "POST" else []
         return render(
             request,
             "accreditation/closed.html",
-            {"event": event, "state": event.accreditation_state()},
+            {
+                "event": event,
+                "state": event.accreditation_state(),
+                "typed": typed,
+                "mailto": _mailto(event, typed) if typed else "",
+            },
             status=403 if request.method == "POST" else 200,
         )
 
@@ -165,6 +171,33 @@ def _apply(request, slug: str):
         )
         status = 200
     return _apply_page(request, event, form, late, late_value, status=status)
+
+
+def _typed_answers(request, event) -> list[tuple[str, str, str]]:
+    """What a form sent after the deadline held, as (field, label, value) to show back:
+    nothing is kept, but the person keeps what they typed (files are not shown back)."""
+    form = ApplicationForm(request.POST, event=event, pending={})
+    answers = []
+    for name in submission.REQUEST_FIELDS:
+        value = request.POST.get(name, "").strip()
+        if not value or name not in form.fields:
+            continue
+        choices = dict(getattr(form.fields[name], "choices", None) or ())
+        label = str(form.fields[name].label).capitalize()
+        answers.append((name, label, str(choices.get(value, value))))
+    return answers
+
+
+# Not put in an e-mail, which crosses servers we do not know: given on the form, later.
+_NOT_MAILED = {"id_document_number", "date_of_birth"}
+
+
+def _mailto(event, typed: list[tuple[str, str, str]]) -> str:
+    from urllib.parse import quote
+
+    subject = _("Late accreditation request — %(event)s") % {"event": event.name}
+    body = "\n".join(f"{label}: {value}" for name, label, value in typed if name not in _NOT_MAILED)
+    return f"mailto:{event.contact_email}?subject={quote(subject)}&body={quote(body[:1800])}"
 
 
 def _apply_page(request, event, form, late, late_value, *, status: int):

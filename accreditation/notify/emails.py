@@ -30,10 +30,11 @@ def _send(
     message_id: str | None = None,
 ) -> None:
     with translation.override(language), timezone.override(tz):
-        subject = render_to_string(f"email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"email/{template}_body.txt", context)
+        # Plain text: the "text" template engine, which escapes nothing (config/settings.py).
+        subject = render_to_string(f"email/{template}_subject.txt", context, using="text")
+        body = render_to_string(f"email/{template}_body.txt", context, using="text")
     EmailMessage(
-        subject=" ".join(subject.split()),
+        subject=" ".join(subject.split()),  # one line, whatever the names hold
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
