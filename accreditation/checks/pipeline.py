@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from accreditation import apply
 from accreditation.checks import antivirus, faces, hashing, identity, images, pdfs
 from accreditation.checks.results import CheckResult as Result
-from accreditation.checks.results import Outcome, worst
+from accreditation.checks.results import Outcome, interpolate, worst
 from accreditation.filetypes import JPEG, PDF, PNG, sniff
 from accreditation.models import (
     AccreditationRequest,
@@ -179,6 +179,15 @@ def _file_checks(document: Document) -> tuple[list[Result], dict, str]:
     return results, derived, phash
 
 
+def in_every_language(message) -> dict[str, str]:
+    """A check's (lazy) message rendered in each language of the site, for its readers."""
+    out = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            out[code] = str(message)
+    return out
+
+
 def _related_checks(document: Document, req: AccreditationRequest, phash: str) -> list[Result]:
     """Checks against the request's data and the event's other requests (database reads)."""
     results: list[Result] = []
@@ -193,7 +202,9 @@ def _related_checks(document: Document, req: AccreditationRequest, phash: str) -
             Result(
                 "file.duplicate",
                 Outcome.WARNING,
-                _("The same file is attached to request %(ref)s.") % {"ref": same_file},
+                interpolate(
+                    gettext_lazy("The same file is attached to request %(ref)s."), ref=same_file
+                ),
                 same_file,
             )
         )
@@ -219,7 +230,9 @@ def _related_checks(document: Document, req: AccreditationRequest, phash: str) -
                 Result(
                     "identity.duplicate",
                     Outcome.WARNING,
-                    _("The same identity document is in request %(ref)s.") % {"ref": twin},
+                    interpolate(
+                        gettext_lazy("The same identity document is in request %(ref)s."), ref=twin
+                    ),
                     twin,
                 )
             )
@@ -241,8 +254,12 @@ def _related_checks(document: Document, req: AccreditationRequest, phash: str) -
                     Result(
                         "photo.duplicate",
                         Outcome.WARNING,
-                        _("The same face photo is in request %(ref)s under another name.")
-                        % {"ref": other_ref},
+                        interpolate(
+                            gettext_lazy(
+                                "The same face photo is in request %(ref)s under another name."
+                            ),
+                            ref=other_ref,
+                        ),
                         other_ref,
                     )
                 )
@@ -281,6 +298,7 @@ def checks_run(*, request_id: int) -> str | None:
                 outcome=str(r.outcome),
                 value=str(r.value)[:200],
                 message=str(r.message),
+                messages=in_every_language(r.message),
             )
             for document, results, _d, _p in per_document
             for r in results

@@ -4,6 +4,7 @@ automated checks found in them."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accreditation.models.choices import CheckOutcome
@@ -75,7 +76,10 @@ class CheckResult(models.Model):
     code = models.CharField(_("check"), max_length=40)
     outcome = models.CharField(_("result"), max_length=8, choices=CheckOutcome.choices)
     value = models.CharField(_("measured"), max_length=200, blank=True)
-    message = models.TextField(_("message"), blank=True)
+    message = models.TextField(_("message"), blank=True)  # in the event's staff language
+    # The same message in each language of the site, written when the checks run, so that
+    # every reader gets it in theirs (``text``): a reviewer reading English, a journalist Arabic.
+    messages = models.JSONField(default=dict, blank=True, editable=False)
     checked_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,6 +89,12 @@ class CheckResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.outcome}"
+
+    @property
+    def text(self) -> str:
+        """The message in the active language (the reader's), else the staff language's."""
+        language = (get_language() or "")[:2]
+        return self.messages.get(language) or self.message
 
 
 class PendingUpload(models.Model):

@@ -242,3 +242,30 @@ def test_the_same_face_under_the_same_name_spelled_otherwise_is_not_a_duplicate(
     codes = set(CheckResult.objects.filter(request=again).values_list("code", flat=True))
     assert "photo.duplicate" not in codes
     assert "identity.duplicate" in codes  # the same document number still is
+
+
+def test_each_reader_gets_the_check_results_in_their_own_language(
+    client, event, django_capture_on_commit_callbacks
+):
+    """The results were stored as sentences in the event's first language only: an English
+    reviewer read French. Each is now kept in every language and shown in the reader's."""
+    from django.utils import translation
+
+    assert event.staff_language != "en"
+    submit(client, event, django_capture_on_commit_callbacks)
+    twin = submit(
+        client,
+        event,
+        django_capture_on_commit_callbacks,
+        email="other@example.com",
+        data={"family_names": "Benali", "given_names": "Sara"},
+    )
+    result = CheckResult.objects.get(request=twin, code="identity.duplicate")
+    texts = {}
+    for language in ("en", "fr", "es", "ar"):
+        with translation.override(language):
+            texts[language] = result.text
+    assert texts["en"].startswith("The same identity document is in request")
+    assert len(set(texts.values())) == 4  # four languages, four sentences
+    assert all(result.value in text for text in texts.values())  # with the reference in each
+    assert result.message == texts[event.staff_language]
