@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from accreditation import gate
 from events import timeline
 from events.forms import (
     LocalTimesForm,
+    TranslationsField,
     event_days,
     local_datetime,
     local_time_note,
@@ -126,7 +128,7 @@ def _page_follows(request) -> bool:
 
 
 class SessionForm(LocalTimesForm):
-    pass
+    titles = TranslationsField(label=_("title in other languages"))
 
 
 # What staff edit of a session, on the event's page and on the session's own.
@@ -163,7 +165,16 @@ class SessionInline(LocalTimesAdminMixin, admin.TabularInline):
 
 
 class EventForm(LocalTimesForm):
-    pass
+    names = TranslationsField(label=_("name in other languages"))
+    venues = TranslationsField(label=_("venue in other languages"))
+    # Ticked rather than typed as JSON (printed in the site's order).
+    badge_languages = forms.MultipleChoiceField(
+        label=_("languages printed on badges"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=Event._meta.get_field("badge_languages").help_text,
+    )
 
 
 @admin.register(Event)
@@ -187,9 +198,11 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
             {
                 "fields": (
                     "name",
+                    "names",
                     "slug",
                     "organiser",
                     "venue",
+                    "venues",
                     "city",
                     "country",
                     "time_zone",
@@ -206,6 +219,7 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
                     "accreditation_deadline",
                     "contact_email",
                     "languages",
+                    "badge_languages",
                     "security_vetting_required",
                     "second_approval",
                     "staff",

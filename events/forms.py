@@ -1,5 +1,6 @@
-"""Times in the event's time zone: the admin's forms read and show an event's and its sessions'
-times as the local time at the venue, labelled with the zone (the database keeps UTC)."""
+"""The admin's event forms: times in the event's time zone (read and shown as the local time at
+the venue, labelled with the zone; the database keeps UTC), and texts given in each language
+of the site (the event's name and venue, session titles)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import zoneinfo
 from collections.abc import Iterable
 
 from django import forms
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -113,3 +115,41 @@ class LocalTimesForm(forms.ModelForm):
             return super().full_clean()
         with timezone.override(self.local_zone):
             return super().full_clean()
+
+
+class TranslationsWidget(forms.MultiWidget):
+    """One text box per language of the site, each labelled and written in its direction."""
+
+    template_name = "events/translations_widget.html"
+
+    def __init__(self, attrs=None):
+        self.languages = [code for code, _name in settings.LANGUAGES]
+        widgets = []
+        for code, name in settings.LANGUAGES:
+            box = {"lang": code, "aria-label": str(name), "placeholder": str(name)}
+            if code in settings.LANGUAGES_BIDI:
+                box["dir"] = "rtl"
+            widgets.append(forms.TextInput(attrs={**box, **(attrs or {})}))
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        value = value or {}
+        return [value.get(code, "") for code in self.languages]
+
+
+class TranslationsField(forms.MultiValueField):
+    """A text in the site's languages, kept as {"fr": "…", "ar": "…"} (empty ones left out):
+    staff type each language in its own box instead of editing JSON."""
+
+    widget = TranslationsWidget
+
+    def __init__(self, **kwargs):
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        fields = [forms.CharField(required=False, max_length=200) for _ in settings.LANGUAGES]
+        super().__init__(fields, require_all_fields=False, required=False, **kwargs)
+
+    def compress(self, data_list):
+        codes = [code for code, _name in settings.LANGUAGES]
+        pairs = zip(codes, data_list or [], strict=False)
+        return {code: " ".join(text.split()) for code, text in pairs if text and text.strip()}

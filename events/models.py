@@ -35,13 +35,29 @@ def default_languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
+def validate_badge_languages(value: list) -> None:
+    if value:
+        validate_languages(value)
+
+
+def in_language(translations: dict, default: str, language: str | None = None) -> str:
+    """One rule for the event's translated texts (its name, venue, session titles): the text
+    in ``language`` (the active one by default) if staff gave it, the default text otherwise."""
+    language = (language or get_language() or "en")[:2]
+    return (translations or {}).get(language) or default
+
+
 class Event(models.Model):
     name = models.CharField(_("name"), max_length=200)
+    # The name and venue in the other languages of the site ({"fr": "…", "ar": "…"}), shown to
+    # each reader in theirs (display_name, display_venue); the fields above otherwise.
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
     slug = models.SlugField(
         _("slug"), unique=True, help_text=_("Part of the public form's address.")
     )
     organiser = models.CharField(_("organiser"), max_length=200, blank=True)
     venue = models.CharField(_("venue"), max_length=200)
+    venues = models.JSONField(_("venue in other languages"), default=dict, blank=True)
     city = models.CharField(_("city"), max_length=100)
     country = CountryField(_("host country"))
     time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
@@ -86,6 +102,17 @@ class Event(models.Model):
         CR80 = "cr80", _("CR80 card (85.6 × 54 mm), for card printers")
         A6 = "a6", _("A6 lanyard badge")
 
+    badge_languages = models.JSONField(
+        _("languages printed on badges"),
+        default=list,
+        blank=True,
+        validators=[validate_badge_languages],
+        help_text=_(
+            "The languages of the words on every badge, together (e.g. French and Arabic, as "
+            "the host prints them), whatever the holder's language. Empty: the event's first "
+            "language."
+        ),
+    )
     badge_format = models.CharField(
         _("badge format"), max_length=8, choices=BadgeFormat.choices, default=BadgeFormat.CR80
     )
@@ -171,11 +198,22 @@ class Event(models.Model):
             return "closed"
         return "open"
 
+    def display_name(self, language: str | None = None) -> str:
+        """The event's name in ``language`` (the active one by default)."""
+        return in_language(self.names, self.name, language)
+
+    def display_venue(self, language: str | None = None) -> str:
+        return in_language(self.venues, self.venue, language)
+
     @property
     def accreditation_closes_at(self) -> dt.datetime:
         """The first instant after the deadline: the deadline's whole second is in it."""
         deadline = self.accreditation_deadline
         return deadline.replace(microsecond=0) + dt.timedelta(seconds=1)
+
+    @property
+    def badge_label_languages(self) -> list[str]:
+        return list(self.badge_languages) or [self.staff_language]
 
     @property
     def staff_language(self) -> str:
@@ -268,8 +306,7 @@ class Session(models.Model):
             raise ValidationError({"ends_at": _("The end must be after the start.")})
 
     def display_title(self, language: str | None = None) -> str:
-        language = (language or get_language() or "en")[:2]
-        return self.titles.get(language) or self.title
+        return in_language(self.titles, self.title, language)
 
     @property
     def open_to_media(self) -> bool:

@@ -195,7 +195,7 @@ _NOT_MAILED = {"id_document_number", "date_of_birth"}
 def _mailto(event, typed: list[tuple[str, str, str]]) -> str:
     from urllib.parse import quote
 
-    subject = _("Late accreditation request — %(event)s") % {"event": event.name}
+    subject = _("Late accreditation request — %(event)s") % {"event": event.display_name()}
     body = "\n".join(f"{label}: {value}" for name, label, value in typed if name not in _NOT_MAILED)
     return f"mailto:{event.contact_email}?subject={quote(subject)}&body={quote(body[:1800])}"
 

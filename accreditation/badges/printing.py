@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 import tempfile
 
-from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F
@@ -76,30 +75,44 @@ def batch_create(
     return batch
 
 
-def _badge_data(badge: Badge, language: str) -> BadgeData:
+def in_languages(languages: list[str], text) -> str:
+    """``text(language)`` in each of the badge's languages, joined (once where they agree):
+    "Journaliste / صحفي"."""
+    texts: list[str] = []
+    for language in languages:
+        with translation.override(language):
+            value = str(text(language))
+        if value and value not in texts:
+            texts.append(value)
+    return " / ".join(texts)
+
+
+def _badge_data(badge: Badge, languages: list[str]) -> BadgeData:
     req = badge.request
+    event = badge.event
     photo = Document.objects.current_photo().filter(request=req).first()
     storage = private_storage()
     name = (photo.derived or {}).get("badge") or photo.file.name
     with storage.open(name, "rb") as handle:
         photo_jpeg = handle.read()
-    with translation.override(language):
-        return BadgeData(
-            event_name=badge.event.name,
-            event_colour=badge.event.colour,
-            accent_colour="#FFFFFF",
-            photo_jpeg=photo_jpeg,
-            given_names=req.given_names,
-            family_names=req.family_names,
-            name_native=req.name_native,
-            outlet=req.outlet_name,
-            country=str(req.outlet_country.name),
-            role=str(req.get_role_display()),
-            sessions=[(s.display_title(language), s.colour) for s in badge.sessions.all()],
-            badge_number=f"{badge.number}" + (f" · v{badge.version}" if badge.version > 1 else ""),
-            qr_text=badge.qr_text,
-            footer=_("MEDIA"),
-        )
+    return BadgeData(
+        event_name=in_languages(languages, event.display_name),
+        event_colour=event.colour,
+        accent_colour="#FFFFFF",
+        photo_jpeg=photo_jpeg,
+        given_names=req.given_names,
+        family_names=req.family_names,
+        name_native=req.name_native,
+        outlet=req.outlet_name,
+        country=in_languages(languages, lambda _l: req.outlet_country.name),
+        role=in_languages(languages, lambda _l: req.get_role_display()),
+        sessions=[
+            (in_languages(languages, s.display_title), s.colour) for s in badge.sessions.all()
+        ],
+        badge_number=f"{badge.number}" + (f" · v{badge.version}" if badge.version > 1 else ""),
+        qr_text=badge.qr_text,
+        footer=in_languages(languages, lambda _l: _("MEDIA")),
+    )
 
 
 def batch_render(*, batch_id: int) -> PrintBatch | None:
@@ -111,7 +124,8 @@ def batch_render(*, batch_id: int) -> PrintBatch | None:
     if not claimed:
         return None
     batch = PrintBatch.objects.select_related("event").get(pk=batch_id)
-    language = batch.event.languages[0] if batch.event.languages else settings.LANGUAGE_CODE
+    language = batch.event.staff_language  # the desk's own messages
+    languages = batch.event.badge_label_languages  # the words printed on the badges
     # A badge handed over since the batch was queued is not copied (one valid badge each).
     badges = batch.badges.filter(collected_at__isnull=True)
     if not batch.reprint_reason:
@@ -137,7 +151,7 @@ def batch_render(*, batch_id: int) -> PrintBatch | None:
     def data():
         for n, badge in enumerate(badges.iterator(chunk_size=200), start=1):
             rendered.append(badge.pk)
-            yield _badge_data(badge, language)
+            yield _badge_data(badge, languages)
             if n % 25 == 0:
                 PrintBatch.objects.filter(pk=batch_id).update(done=n)
 

@@ -119,7 +119,7 @@ def revocations_payload(checkpoint: Checkpoint, *, device_id: str) -> dict:
         "sync": gate.sync_stamp(device_id),
         "event": {
             "id": event.pk,
-            "name": event.name,
+            "name": event.display_name(),
             "time_zone": event.time_zone,
             "doors_open_minutes": event.doors_open_minutes,
             "list_max_age_minutes": event.gate_list_max_age_minutes,

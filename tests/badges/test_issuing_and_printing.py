@@ -185,3 +185,29 @@ def test_a_held_up_batch_never_prints_again_what_another_batch_printed(
     text = "".join(page.extract_text() for page in reader.pages)
     assert second.request.family_names.upper() in text
     assert first.request.family_names.upper() not in text
+
+
+def test_the_words_on_a_badge_are_in_the_events_badge_languages_not_the_holders(
+    event, reviewer, badge_desk, private_dir
+):
+    """The host prints French and Arabic together; an English-speaking holder's badge too.
+    The event's name and the session labels come in those languages where staff gave them."""
+    event.badge_languages = ["fr", "ar"]
+    event.names = {"fr": "Assemblée générale", "ar": "الجمعية العامة"}
+    event.save()
+    opening = event.sessions.get(kind="opening")
+    opening.titles = {"fr": "Cérémonie d'ouverture", "ar": "حفل الافتتاح"}
+    opening.save()
+    req = approved(event, reviewer, language="en")
+    issuing.badge_issue(request_id=req.pk)
+    badge = Badge.objects.get(request=req)
+    data = printing._badge_data(badge, event.badge_label_languages)
+    assert data.event_name == "Assemblée générale / الجمعية العامة"
+    assert data.footer == "PRESSE / إعلام"
+    assert ("Cérémonie d'ouverture / حفل الافتتاح", opening.colour) in data.sessions
+    batch = printing.batch_create(
+        event=event, badges=Badge.objects.filter(pk=badge.pk), actor=badge_desk, layout="a6"
+    )
+    batch = printing.batch_render(batch_id=batch.pk)
+    text = PdfReader(private_dir / batch.file.name).pages[0].extract_text()
+    assert "Assemblée générale" in text and "PRESSE" in text

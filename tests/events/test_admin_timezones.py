@@ -84,7 +84,6 @@ def session_data(session: Session, **overrides) -> dict:
     data = {
         "kind": session.kind,
         "title": session.title,
-        "titles": "{}",
         "starts_at_0": "",
         "starts_at_1": "",
         "ends_at_0": "",
@@ -145,9 +144,7 @@ def test_a_new_session_is_read_in_the_zone_of_the_event_chosen_in_the_same_form(
     for target, expected in ((event, utc(2025, 12, 16, 8, 30)), (glasgow, utc(2025, 7, 8, 8, 30))):
         day = expected.date().isoformat()
         data = {"event": target.pk, "kind": "press_conference", "title": "Press conference"}
-        data.update(
-            starts_at_0=day, starts_at_1="09:30", ends_at_0=day, ends_at_1="10:30", titles="{}"
-        )
+        data.update(starts_at_0=day, starts_at_1="09:30", ends_at_0=day, ends_at_1="10:30")
         data.update(media_access="on_request", colour="#1B7F3B", location="")
         answer = client.post(add, data)
         assert answer.status_code == 302, answer.context["adminform"].form.errors
@@ -276,7 +273,6 @@ def test_a_new_events_times_are_read_in_the_zone_chosen_for_it(client, db):
             "sessions-TOTAL_FORMS": "1",
             "sessions-0-kind": "opening",
             "sessions-0-title": "Opening",
-            "sessions-0-titles": "{}",
             "sessions-0-starts_at_0": "2025-12-15",
             "sessions-0-starts_at_1": "10:30",
             "sessions-0-media_access": "open",

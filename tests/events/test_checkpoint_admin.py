@@ -64,7 +64,6 @@ def test_a_session_cannot_be_moved_to_another_event(client, event, supervisor):
             "event": other.pk,
             "kind": opening.kind,
             "title": opening.title,
-            "titles": "{}",
             "media_access": opening.media_access,
             "colour": opening.colour,
         },
