@@ -297,6 +297,8 @@ AXES_VERBOSE = False
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# Date formats where Django's own are missing or mixed (config/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGES = [
     ("fr", _("French")),
     ("en", _("English")),

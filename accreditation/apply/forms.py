@@ -53,6 +53,19 @@ def _formfield(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
+LEFT_TO_RIGHT = (
+    "email",
+    "phone",
+    "date_of_birth",
+    "id_document_expiry",
+    "id_document_number",
+    "outlet_website",
+    "press_card_number",
+    "press_card_year",
+    "filming_authorisation_number",
+)
+
+
 def file_help(slot: str) -> str:
     kinds = "JPEG, PNG" if slot == Document.Kind.PHOTO else "PDF, JPEG, PNG"
     text = _("%(kinds)s, up to %(mb)s MB.") % {"kinds": kinds, "mb": settings.PRESSPASS_MAX_FILE_MB}
@@ -192,6 +205,11 @@ class ApplicationForm(BotChecks, forms.ModelForm):
         self.fields["sessions_requested"].label_from_instance = self._session_label
         self.fields["date_of_birth"].widget = date_input()
         self.fields["id_document_expiry"].widget = date_input()
+        # Values written left to right whatever the page's direction: in Arabic a phone number
+        # showed as "67 45 23 61 6 212+".
+        for name in LEFT_TO_RIGHT:
+            if name in self.fields:
+                self.fields[name].widget.attrs["dir"] = "ltr"
         # Family names are required unless the person has a single name (clean() and the rules
         # in accreditation.apply.submission say which message).
         self.fields["family_names"].required = False

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -342,6 +342,11 @@ def _status(request, reference: str, token: str):
             _("This status link is not valid. Use the latest link we sent you by e-mail.")
         )
     links.request_confirm_email(request=req)
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # The page speaks the language the journalist applied in (the e-mails' language),
+        # not the browser's, until they choose another with the switcher.
+        translation.activate(req.language)
+        request.LANGUAGE_CODE = req.language
     draft_key = _draft_key(request, f"answer:{req.pk}")
     answer_form = AnswerForm()
     if request.method == "POST" and request.POST.get("action") == "answer":

@@ -218,3 +218,25 @@ def test_a_refused_form_keeps_what_was_typed_and_the_files(phone, event, documen
     request = AccreditationRequest.objects.get()
     assert str(request.date_of_birth) == "1988-04-12"
     assert request.documents.count() == 3
+
+
+def test_switching_language_mid_form_keeps_what_was_typed(phone, event, documents):
+    open_form(phone, event, "fr")
+    data = application_data(event)
+    fill_in(phone, data)
+    attach(phone, {"photo": documents["photo"]})
+    phone.locator('button[name="language"][value="ar"]').click()
+    expect(phone.locator("html")).to_have_attribute("lang", "ar")
+    form = phone.locator("#application-form")
+    expect(form.locator('[name="family_names"]')).to_have_value(data["family_names"])
+    expect(form.locator('[name="name_native"]')).to_have_value(data["name_native"])
+    expect(form.locator('[name="nationality"]')).to_have_value(data["nationality"])
+    expect(form.locator('[name="date_of_birth"]')).to_have_value(data["date_of_birth"])
+    for pk in data["sessions_requested"]:
+        expect(form.locator(f'input[name="sessions_requested"][value="{pk}"]')).to_be_checked()
+    expect(form.locator("#id_consent")).to_be_checked()
+    expect(phone.locator("#kept-on-language")).to_be_visible()
+    expect(phone.locator("#kept-files-note")).to_be_visible()  # the photo must be chosen again
+    # Nothing lingers: a later visit starts empty.
+    phone.reload()
+    expect(form.locator('[name="family_names"]')).to_have_value("")
