@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Lower, Replace
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django_countries import countries
 from accreditation.badges import issuing, printing
 from accreditation.errors import ServiceError
 from accreditation.models import Badge, Document, PrintBatch, Status
+from accreditation.models.names import search_key
 from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
 from accreditation.roles import signed_in
@@ -59,13 +61,15 @@ def print_queue(request):
     )
     country = request.GET.get("country", "")
     outlet = request.GET.get("outlet", "").strip()
-    initial = request.GET.get("initial", "").strip()[:1]
+    initial = request.GET.get("initial", "").strip()[:8]
     if country:
         badges = badges.filter(request__outlet_country=country)
     if outlet:
         badges = badges.filter(request__outlet_name__icontains=outlet)
-    if initial:
-        badges = badges.filter(request__family_names__istartswith=initial)
+    if initial_key := search_key(initial)[:1]:
+        # name_key is "given+family family+given own-script" (names.person_key): a space
+        # followed by the initial starts the family-first part (or the name in its own script).
+        badges = badges.filter(request__name_key__contains=" " + initial_key)
     if request.method == "POST":
         chosen = (
             badges
@@ -140,27 +144,37 @@ def batch_file(request, pk: int):
     return response
 
 
+def _looked_up(query: str) -> Q:
+    """What the handover look-up finds: the e-mail address exactly, or a name or a reference
+    by its search key (accreditation.models.names): no case, accents, punctuation or spaces,
+    so "garcia" finds García, "oconnor" O'Connor, "dubois claire" Claire Dubois (the stored
+    key holds both orders), "محمد" مُحَمَّد, and "abcd2345" ABCD-2345."""
+    found = Q(request__email__iexact=query)
+    if key := search_key(query):  # punctuation alone is no key: it finds nobody, not everybody
+        found |= Q(request__name_key__contains=key) | Q(reference_key=key)
+    return found
+
+
 @desk_required
 def handover(request):
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:200]
     results = []
     if query:
         results = (
             Badge.objects.select_related("request", "event")
-            .filter(
-                Q(request__reference__iexact=query)
-                | Q(request__family_names__icontains=query)
-                | Q(request__given_names__icontains=query)
-                | Q(request__email__iexact=query)
-            )
-            .order_by("request__family_names")[:50]
+            # A reference is capitals, digits and a dash: its search key, computed in the query.
+            .annotate(reference_key=Lower(Replace("request__reference", Value("-"), Value(""))))
+            .filter(_looked_up(query))
+            .order_by("request__family_names", "pk")[:50]
         )
     return render(request, "desk/handover.html", {"query": query, "results": results})
 
 
 @desk_required
 def badge_detail(request, pk: int):
-    badge = get_object_or_404(Badge.objects.select_related("request", "event"), pk=pk)
+    badge = get_object_or_404(
+        Badge.objects.select_related("request", "event", "collected_by"), pk=pk
+    )
     req = badge.request
     if request.method == "POST":
         action = request.POST.get("action")
