@@ -53,7 +53,10 @@ STATUS_FOR_APPLICANT = {
         _("Your request was not accepted."),
         _("The reason is given below. You may write to the accreditation contact address."),
     ),
-    Status.WITHDRAWN: (_("You withdrew this request."), _("Nothing more will happen with it.")),
+    Status.WITHDRAWN: (
+        _("You withdrew this request."),
+        _("Nothing more will happen with it. You may apply again while accreditation is open."),
+    ),
     Status.REVOKED: (
         _("Your accreditation was revoked."),
         _("Your badge no longer gives access. You may write to the accreditation contact address."),

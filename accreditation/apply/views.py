@@ -379,6 +379,9 @@ def _status(request, reference: str, token: str):
         for slot, message in stash_errors.items():
             answer_form.add_error(slot, message)
     elif request.method == "POST" and request.POST.get("action") == "withdraw":
+        if not request.POST.get("confirm"):
+            messages.error(request, _("Tick the box to confirm that you withdraw your request."))
+            return HttpResponseRedirect(request.path)
         try:
             answers.request_withdraw(request=req, ip_address=client_ip(request))
         except ServiceError as exc:

@@ -70,8 +70,11 @@ class LateAdmission(models.Model):
 class AccreditationRequestQuerySet(models.QuerySet):
     def with_email(self, event, email: str):
         """The request made for ``event`` with this address: one per address and event, matched
-        as stored (trimmed, lower case)."""
-        return self.filter(event=event, email=normalise_email(email))
+        as stored (trimmed, lower case). A withdrawn one does not count: the person may apply
+        again with the same address."""
+        return self.filter(event=event, email=normalise_email(email)).exclude(
+            status=Status.WITHDRAWN
+        )
 
 
 def normalise_email(email: str | None) -> str:
@@ -191,7 +194,9 @@ class AccreditationRequest(models.Model):
         constraints = [
             # Addresses are stored in lower case (services), so a plain index serves lookups.
             models.UniqueConstraint(
-                fields=["event", "email"], name="one_request_per_email_per_event"
+                fields=["event", "email"],
+                condition=~models.Q(status="withdrawn"),
+                name="one_live_request_per_email_per_event",
             ),
         ]
         indexes = [

@@ -107,6 +107,10 @@ def request_reject(
         )
         req.decided_at = timezone.now()
         req.save(update_fields=["decided_at"])
+        # Shown on the status page too ("the reason is given below" showed nothing).
+        Message.objects.create(
+            request=req, author=Message.Author.STAFF, staff_user=actor, body=reason_text
+        )
         outbox.enqueue(
             "accreditation.send_request_email",
             request_id=req.pk,
@@ -149,6 +153,9 @@ def request_revoke(*, request: AccreditationRequest, actor, reason: str) -> None
     with transaction.atomic():
         req = _locked(request, actor)
         transition(req, to=require_allowed("revoke", req), actor=actor, reason=reason.strip())
+        Message.objects.create(
+            request=req, author=Message.Author.STAFF, staff_user=actor, body=reason.strip()
+        )
         outbox.enqueue(
             "accreditation.send_request_email",
             request_id=req.pk,
