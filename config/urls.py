@@ -16,3 +16,5 @@ urlpatterns = [
     path("gate/", include("accreditation.gate.urls")),
     path("", include("accreditation.apply.urls")),
 ]
+
+handler404 = "config.errors.not_found"

@@ -220,6 +220,7 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
                     "contact_email",
                     "languages",
                     "badge_languages",
+                    "ask_for_replacements",
                     "security_vetting_required",
                     "second_approval",
                     "staff",

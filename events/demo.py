@@ -220,3 +220,31 @@ def seed_rejection_reasons() -> None:
         RejectionReason.objects.update_or_create(
             title=title, defaults={"text_en": en, "text_fr": fr, "text_es": es, "text_ar": ar}
         )
+
+
+# The demo's role logins besides the superuser ``staff``, each with the same password: who
+# they are (a role of accreditation.roles) and where they work.
+ROLE_LOGINS = [
+    ("reviewer", "Reviewer", "{site}/admin/"),
+    ("supervisor", "Supervisor", "{site}/admin/: vetting, exports, statistics"),
+    ("desk", "Badge desk", "{site}/desk/"),
+    ("gate", "Gate agent", "{site}/gate/"),
+]
+
+
+def seed_role_logins(*, password: str, site_url: str = "") -> str:
+    """Create or reset one staff login per role (ROLE_LOGINS), all with ``password``; the line
+    the demo prints about them."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    for username, role, _where in ROLE_LOGINS:
+        member, _ = get_user_model().objects.get_or_create(username=username)
+        member.is_staff = True
+        member.set_password(password)
+        member.save()
+        member.groups.set([Group.objects.get(name=role)])
+    where = ", ".join(
+        f"{username} ({where.format(site=site_url)})" for username, _r, where in ROLE_LOGINS
+    )
+    return f"Role logins, same password: {where}"

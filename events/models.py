@@ -102,6 +102,15 @@ class Event(models.Model):
         CR80 = "cr80", _("CR80 card (85.6 × 54 mm), for card printers")
         A6 = "a6", _("A6 lanyard badge")
 
+    ask_for_replacements = models.BooleanField(
+        _("ask journalists for new files by themselves"),
+        default=True,
+        help_text=_(
+            "When a document has a problem the journalist can fix (a blurred or black and "
+            "white photo, a PDF of hundreds of pages or with active content), the checks ask "
+            "them for another file at once, in their language. Otherwise staff decide."
+        ),
+    )
     badge_languages = models.JSONField(
         _("languages printed on badges"),
         default=list,

@@ -154,3 +154,12 @@ def test_a_page_not_found_is_a_page_in_the_readers_language(client, event, langu
     assert response.status_code == 404
     html = unescape(response.content.decode())
     assert words in html and f'lang="{language}"' in html
+
+
+def test_an_unknown_gate_api_address_answers_json_not_a_page(client):
+    """The gate's phone reads JSON: an address under /gate/api/ that matches nothing answers
+    a JSON 404 (the schema test's random ids found the HTML page)."""
+    response = client.get("/gate/api/checkpoints/not-a-number/counters")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "not_found"

@@ -675,7 +675,7 @@ def test_row6_apply_each_file_field_refuses_one_byte_over_the_limit_and_takes_th
 def test_row6_status_answer_each_file_field_refuses_one_byte_over_the_limit_and_takes_the_limit(
     client, event, private_dir, one_mb_limit, slot
 ):
-    req = make_request(event, status=Status.INFO_REQUESTED)
+    req = make_request(event, status=Status.INFO_REQUESTED, language="en")
     url = status_path(req)
     before = Document.objects.filter(request=req).count()
     name, over_content = padded(slot, one_mb_limit + 1)

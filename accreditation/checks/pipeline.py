@@ -50,16 +50,29 @@ TASK = apply.RUN_CHECKS
 ANTIVIRUS = "file.antivirus"
 SYSTEM = "presspass-checks"
 # Results that mean the journalist must send another file before staff can use the request.
+# Problems the journalist can fix by sending another file: where the event asks for it
+# (Event.ask_for_replacements), the checks ask them at once, in their language, with what to
+# send instead; everything else (duplicates, a document expiring, a doubtful number) is for
+# staff to judge. The hint completes the check's own message.
 ASK_JOURNALIST = {
-    images.FORMAT,
-    images.DECODABLE,
-    images.PIXELS,
-    pdfs.FORMAT,
-    pdfs.READABLE,
-    pdfs.ENCRYPTED,
-    faces.FACE_COUNT,
-    faces.READABLE,
-    "file.type",
+    images.FORMAT: "",
+    images.DECODABLE: "",
+    images.PIXELS: "",
+    pdfs.FORMAT: "",
+    pdfs.READABLE: "",
+    pdfs.ENCRYPTED: "",
+    pdfs.PAGES: gettext_lazy("Send only the pages that matter, as a short PDF or a photo."),
+    pdfs.JAVASCRIPT: gettext_lazy("Scan the paper document, or print the file to a new PDF."),
+    pdfs.LAUNCH: gettext_lazy("Scan the paper document, or print the file to a new PDF."),
+    pdfs.EMBEDDED_FILES: gettext_lazy("Send the document alone, as a PDF or a photo."),
+    faces.FACE_COUNT: "",
+    faces.READABLE: "",
+    faces.SIZE: gettext_lazy("Send a larger photo: the original from the camera, not a copy."),
+    faces.COLOUR: gettext_lazy("Send a colour photo, taken in daylight against a plain wall."),
+    faces.SHARPNESS: gettext_lazy(
+        "Send a sharp photo: hold the phone still, in good light, at arm's length."
+    ),
+    "file.type": "",
 }
 
 
@@ -309,7 +322,7 @@ def checks_run(*, request_id: int) -> str | None:
         (doc, r)
         for doc, results, _d, _p in per_document
         for r in results
-        if r.failed and r.code in ASK_JOURNALIST
+        if r.failed and r.code in ASK_JOURNALIST and req.event.ask_for_replacements
     ]
 
     with transaction.atomic():
@@ -336,8 +349,9 @@ def checks_run(*, request_id: int) -> str | None:
             with translation.override(locked.language):
                 lines = [_("Some of your documents cannot be used. Please send a replacement:")]
                 for document, result in problems:
-                    with translation.override(locked.language):
-                        lines.append(f"- {document.get_kind_display()}: {result.message}")
+                    hint = ASK_JOURNALIST[result.code]
+                    line = f"- {document.get_kind_display()}: {result.message}"
+                    lines.append(f"{line} {hint}" if hint else line)
                 question = "\n".join(lines)
             transition(
                 locked,

@@ -39,7 +39,7 @@ def test_a_revoked_accreditation_shows_why(client, event, reviewer):
 
 
 def test_withdrawing_asks_for_a_confirmation_then_the_address_may_apply_again(client, event):
-    req = make_request(event, email="amina@example.com", status=Status.IN_REVIEW)
+    req = make_request(event, email="amina@example.com", status=Status.IN_REVIEW, language="en")
     unconfirmed = client.post(status_path(req), {"action": "withdraw"}, follow=True)
     assert "Tick the box to confirm" in unconfirmed.content.decode()
     req.refresh_from_db()

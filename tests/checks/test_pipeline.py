@@ -269,3 +269,30 @@ def test_each_reader_gets_the_check_results_in_their_own_language(
     assert len(set(texts.values())) == 4  # four languages, four sentences
     assert all(result.value in text for text in texts.values())  # with the reference in each
     assert result.message == texts[event.staff_language]
+
+
+@pytest.mark.parametrize("asks", [True, False])
+def test_a_black_and_white_photo_is_sent_back_to_the_journalist_with_what_to_send_instead(
+    client, event, tmp_path, django_capture_on_commit_callbacks, asks
+):
+    from tests import corpus
+    from tests.factories import upload
+
+    event.ask_for_replacements = asks
+    event.save()
+    grey = corpus.make_greyscale_portrait(tmp_path / "grey.jpg").read_bytes()
+    req = submit(
+        client,
+        event,
+        django_capture_on_commit_callbacks,
+        photo=upload("me.jpg", grey),
+    )
+    req.refresh_from_db()
+    if not asks:  # the event leaves it to staff
+        assert req.status == Status.IN_REVIEW and not req.messages.exists()
+        return
+    assert req.status == Status.INFO_REQUESTED
+    question = req.messages.get().body
+    assert req.language == "en"
+    assert "black and white" in question  # the check's message, in the journalist's language
+    assert "Send a colour photo" in question  # and what to send instead

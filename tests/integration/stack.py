@@ -312,7 +312,7 @@ def query(url: str, **params) -> str:
 
 
 def reference_from(html: str) -> str:
-    return re.search(r'id="reference">([^<]+)<', html).group(1)
+    return re.search(r'id="reference"[^>]*>([^<]+)<', html).group(1)
 
 
 NGINX_SITE = ROOT / "config" / "nginx" / "presspass.conf"
