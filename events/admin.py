@@ -167,6 +167,9 @@ class SessionInline(LocalTimesAdminMixin, admin.TabularInline):
 class EventForm(LocalTimesForm):
     names = TranslationsField(label=_("name in other languages"))
     venues = TranslationsField(label=_("venue in other languages"))
+    badge_collection_infos = TranslationsField(
+        label=_("where and when to collect badges, in other languages"), multiline=True
+    )
     # Ticked rather than typed as JSON (printed in the site's order).
     badge_languages = forms.MultipleChoiceField(
         label=_("languages printed on badges"),
@@ -218,6 +221,7 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
                     "accreditation_opens_at",
                     "accreditation_deadline",
                     "contact_email",
+                    "contact_language",
                     "languages",
                     "badge_languages",
                     "ask_for_replacements",
@@ -225,6 +229,7 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
                     "second_approval",
                     "staff",
                     "badge_collection_info",
+                    "badge_collection_infos",
                     "colour",
                 )
             },

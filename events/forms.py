@@ -122,14 +122,19 @@ class TranslationsWidget(forms.MultiWidget):
 
     template_name = "events/translations_widget.html"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs=None, *, multiline: bool = False):
         self.languages = [code for code, _name in settings.LANGUAGES]
         widgets = []
         for code, name in settings.LANGUAGES:
             box = {"lang": code, "aria-label": str(name), "placeholder": str(name)}
             if code in settings.LANGUAGES_BIDI:
                 box["dir"] = "rtl"
-            widgets.append(forms.TextInput(attrs={**box, **(attrs or {})}))
+            box.update(attrs or {})
+            widgets.append(
+                forms.Textarea(attrs={"rows": 2, **box})
+                if multiline
+                else forms.TextInput(attrs=box)
+            )
         super().__init__(widgets, attrs)
 
     def decompress(self, value):
@@ -143,13 +148,17 @@ class TranslationsField(forms.MultiValueField):
 
     widget = TranslationsWidget
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, multiline: bool = False, **kwargs):
         kwargs.pop("encoder", None)
         kwargs.pop("decoder", None)
-        fields = [forms.CharField(required=False, max_length=200) for _ in settings.LANGUAGES]
+        self.multiline = multiline
+        length = None if multiline else 200
+        fields = [forms.CharField(required=False, max_length=length) for _ in settings.LANGUAGES]
+        kwargs.setdefault("widget", TranslationsWidget(multiline=multiline))
         super().__init__(fields, require_all_fields=False, required=False, **kwargs)
 
     def compress(self, data_list):
         codes = [code for code, _name in settings.LANGUAGES]
         pairs = zip(codes, data_list or [], strict=False)
-        return {code: " ".join(text.split()) for code, text in pairs if text and text.strip()}
+        tidy = str.strip if self.multiline else (lambda text: " ".join(text.split()))
+        return {code: tidy(text) for code, text in pairs if text and text.strip()}

@@ -69,6 +69,13 @@ class Event(models.Model):
         _("accreditation contact address"),
         help_text=_("Receives a notice of each request; journalists' replies go here."),
     )
+    contact_language = models.CharField(
+        _("language of the notices to the contact address"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Empty: the event's first language."),
+    )
     languages = models.JSONField(
         _("languages"), default=default_languages, validators=[validate_languages]
     )
@@ -96,6 +103,9 @@ class Event(models.Model):
         ),
     )
     badge_collection_info = models.TextField(_("where and when to collect badges"), blank=True)
+    badge_collection_infos = models.JSONField(
+        _("where and when to collect badges, in other languages"), default=dict, blank=True
+    )
     colour = models.CharField(_("badge colour"), max_length=7, default="#0B3D91")
 
     class BadgeFormat(models.TextChoices):
@@ -214,11 +224,19 @@ class Event(models.Model):
     def display_venue(self, language: str | None = None) -> str:
         return in_language(self.venues, self.venue, language)
 
+    def display_collection_info(self, language: str | None = None) -> str:
+        return in_language(self.badge_collection_infos, self.badge_collection_info, language)
+
     @property
     def accreditation_closes_at(self) -> dt.datetime:
         """The first instant after the deadline: the deadline's whole second is in it."""
         deadline = self.accreditation_deadline
         return deadline.replace(microsecond=0) + dt.timedelta(seconds=1)
+
+    @property
+    def notice_language(self) -> str:
+        """The language of what the contact address receives (a notice per request)."""
+        return self.contact_language or self.staff_language
 
     @property
     def badge_label_languages(self) -> list[str]:

@@ -74,7 +74,7 @@ def send_contact_notice(req: AccreditationRequest, *, message_id: str | None = N
         context,
         to=event.contact_email,
         reply_to=req.email,
-        language=event.staff_language,
+        language=event.notice_language,
         tz=event.tz,
         message_id=message_id,
     )

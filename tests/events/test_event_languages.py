@@ -74,3 +74,22 @@ def test_staff_give_the_names_and_session_titles_one_box_per_language(client, ev
     assert session.titles == {"fr": "Cérémonie d'ouverture", "ar": "حفل الافتتاح"}
     assert session.display_title("ar") == "حفل الافتتاح"
     assert session.display_title("es") == "Press conference"  # none given: the default
+
+
+def test_where_to_collect_the_badge_is_told_in_the_journalists_language(
+    event, reviewer, django_capture_on_commit_callbacks
+):
+    from accreditation import review
+    from tests.factories import make_request
+
+    event.badge_collection_info = "Badge desk, hall B, from 8:00."
+    event.badge_collection_infos = {"ar": "مكتب الشارات، القاعة ب، ابتداءً من الساعة 8:00."}
+    event.save()
+    arabic = make_request(event, language="ar")
+    spanish = make_request(event, language="es")
+    with django_capture_on_commit_callbacks(execute=True):
+        review.request_approve(request=arabic, actor=reviewer)
+        review.request_approve(request=spanish, actor=reviewer)
+    by_address = {m.to[0]: m.body for m in mail.outbox}
+    assert "مكتب الشارات" in by_address[arabic.email]
+    assert "hall B" in by_address[spanish.email]  # none given in Spanish: the default text

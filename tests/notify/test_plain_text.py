@@ -29,3 +29,20 @@ def test_subjects_and_bodies_carry_names_as_typed(
     for message in mail.outbox:
         for text in (message.subject, message.body):
             assert "&#x27;" not in text and "&amp;" not in text and "&lt;" not in text
+
+
+def test_the_contact_address_gets_its_notices_in_the_language_chosen_for_it(
+    client, event, django_capture_on_commit_callbacks
+):
+    """It was always the event's first language (French here), whoever reads that mailbox."""
+    assert event.staff_language == "fr"
+    event.contact_language = "en"
+    event.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accreditation:apply", args=[event.slug]),
+            {**application_data(event), **application_files()},
+            HTTP_ACCEPT_LANGUAGE="ar",
+        )
+    notice = next(m for m in mail.outbox if m.to == [event.contact_email])
+    assert notice.subject.startswith("New accreditation request")
