@@ -27,7 +27,9 @@ def date_input() -> forms.DateInput:
 
 FILE_SLOTS = (
     Document.Kind.IDENTITY,
+    Document.Kind.IDENTITY_BACK,
     Document.Kind.PRESS_CARD,
+    Document.Kind.PRESS_CARD_BACK,
     Document.Kind.MISSION_LETTER,
     Document.Kind.PHOTO,
 )
@@ -114,7 +116,9 @@ class BotChecks:
 
 class ApplicationForm(BotChecks, forms.ModelForm):
     identity = forms.FileField(label=_("Identity document (passport or ID card)"), required=False)
+    identity_back = forms.FileField(label=_("Its back, if it has one (an ID card)"), required=False)
     press_card = forms.FileField(label=_("Press card"), required=False)
+    press_card_back = forms.FileField(label=_("Its back, if it has one"), required=False)
     mission_letter = forms.FileField(label=_("Mission letter from your outlet"), required=False)
     photo = forms.FileField(label=_("Portrait photo"), required=False)
     consent = forms.BooleanField(
@@ -296,7 +300,9 @@ class ApplicationForm(BotChecks, forms.ModelForm):
                 _("Documents"),
                 HTML('{% include "accreditation/_pending_uploads.html" %}'),
                 "identity",
+                "identity_back",
                 "press_card",
+                "press_card_back",
                 "mission_letter",
                 "photo",
             ),
@@ -449,6 +455,8 @@ class AnswerForm(forms.Form):
         label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
     identity = forms.FileField(label=_("New identity document"), required=False)
+    identity_back = forms.FileField(label=_("Its back, if it has one (an ID card)"), required=False)
     press_card = forms.FileField(label=_("New press card"), required=False)
+    press_card_back = forms.FileField(label=_("Its back, if it has one"), required=False)
     mission_letter = forms.FileField(label=_("New mission letter"), required=False)
     photo = forms.FileField(label=_("New portrait photo"), required=False)

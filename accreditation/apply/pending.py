@@ -20,7 +20,9 @@ from accreditation.privacy.storage import incoming_purge, private_storage, rando
 
 ALLOWED_TYPES: dict[str, frozenset[str]] = {
     Document.Kind.IDENTITY: frozenset({JPEG, PNG, PDF}),
+    Document.Kind.IDENTITY_BACK: frozenset({JPEG, PNG, PDF}),
     Document.Kind.PRESS_CARD: frozenset({JPEG, PNG, PDF}),
+    Document.Kind.PRESS_CARD_BACK: frozenset({JPEG, PNG, PDF}),
     Document.Kind.MISSION_LETTER: frozenset({JPEG, PNG, PDF}),
     Document.Kind.PHOTO: frozenset({JPEG, PNG}),
 }

@@ -25,7 +25,9 @@ class DocumentQuerySet(models.QuerySet):
 class Document(models.Model):
     class Kind(models.TextChoices):
         IDENTITY = "identity", _("Identity document")
+        IDENTITY_BACK = "identity_back", _("Identity document, back")
         PRESS_CARD = "press_card", _("Press card")
+        PRESS_CARD_BACK = "press_card_back", _("Press card, back")
         MISSION_LETTER = "mission_letter", _("Mission letter")
         PHOTO = "photo", _("Portrait photo")
 

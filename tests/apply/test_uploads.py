@@ -303,3 +303,21 @@ def test_on_a_new_deployment_documents_are_readable_by_the_application_only(
     assert len(files) == 3
     assert {oct(stat.S_IMODE(f.stat().st_mode)) for f in folders} == {"0o700"}
     assert {oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {"0o600"}
+
+
+def test_both_sides_of_an_id_card_and_a_press_card_are_taken_and_checked(
+    client, event, django_capture_on_commit_callbacks
+):
+    files = application_files(
+        identity_back=upload("id-back.jpg", image_bytes()),
+        press_card_back=upload("card-back.pdf", pdf_bytes("Card, back")),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, event, files=files).status_code == 302
+    req = AccreditationRequest.objects.get()
+    kinds = sorted(req.documents.values_list("kind", flat=True))
+    assert kinds == ["identity", "identity_back", "photo", "press_card", "press_card_back"]
+    checked = set(req.check_results.values_list("document_kind", flat=True))
+    assert {"identity_back", "press_card_back"} <= checked  # each side goes through the checks
+    page = client.get(reverse("accreditation:apply", args=[event.slug]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Its back, if it has one" in page.content.decode()
