@@ -12,6 +12,7 @@ REVIEWER = "Reviewer"
 SUPERVISOR = "Supervisor"
 BADGE_DESK = "Badge desk"
 GATE_AGENT = "Gate agent"
+PRESS_OFFICE = "Press office"
 
 _REVIEWER = [
     "accreditation.view_accreditationrequest",
@@ -54,6 +55,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # The badge desk sees the photo to match the face, never the documents.
     BADGE_DESK: ["accreditation.see_photo", "accreditation.print_badge"],
     GATE_AGENT: ["accreditation.scan_badge"],
+    # Announcements and interviews, never identity documents (issue 19). The permissions are
+    # those of accreditation.communications and accreditation.interviews (their Meta); each
+    # app's migration calls migrate_roles once its models exist.
+    PRESS_OFFICE: [
+        "events.view_event",
+        "events.view_session",
+        "communications.view_announcement",
+        "communications.send_announcement",
+        "interviews.view_interviewrequest",
+        "interviews.manage_interviews",
+    ],
 }
 
 

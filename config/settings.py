@@ -114,6 +114,9 @@ INSTALLED_APPS = [
     "axes",
     "events",
     "accreditation",
+    # Capabilities with models of their own: their own apps (labels), their own migrations.
+    "accreditation.communications",
+    "accreditation.interviews",
 ]
 
 MIDDLEWARE = [
