@@ -154,3 +154,22 @@ class RequestIdMiddleware:
 
 def _forget_request_id(sender, **kwargs) -> None:
     request_id.set("-")
+
+
+def syslog_handler(url: str) -> dict:
+    """The logging configuration of a handler sending to ``udp://host:port`` or
+    ``tcp://host:port`` (a syslog collector), JSON lines, redacted like every other line."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("udp", "tcp") or not parts.hostname:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("LOG_SYSLOG must look like udp://host:514 or tcp://host:601")
+    return {
+        "class": "logging.handlers.SysLogHandler",
+        "address": (parts.hostname, parts.port or (514 if parts.scheme == "udp" else 601)),
+        "socktype": 1 if parts.scheme == "tcp" else 2,  # socket.SOCK_STREAM, SOCK_DGRAM
+        "filters": ["redact"],
+        "formatter": "json",
+    }

@@ -451,3 +451,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+# Off the host as well (SECURITY.md row 34): LOG_SYSLOG=udp://logs.example.org:514 or
+# tcp://…:601 sends every record, redacted, as one JSON line to a syslog collector, so that
+# whoever takes a web node cannot erase what it logged.
+LOG_SYSLOG = env_str("LOG_SYSLOG")
+if LOG_SYSLOG:
+    from config.logs import syslog_handler
+
+    LOGGING["handlers"]["syslog"] = syslog_handler(LOG_SYSLOG)
+    LOGGING["root"]["handlers"].append("syslog")

@@ -120,3 +120,38 @@ def test_the_audit_trail_of_a_journalists_own_actions_holds_no_address(
     for entry in AuditEntry.objects.all():
         text = f"{entry.actor_label} {entry.reason} {entry.data}"
         assert "@" not in text, (entry.action, text)
+
+
+def test_records_can_be_shipped_off_the_host_to_a_syslog_collector(tmp_path):
+    """SECURITY.md row 34: LOG_SYSLOG sends each record, as one redacted JSON line, to a
+    collector on another host (here a UDP socket of this test, in place of rsyslog)."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    collector = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    collector.bind(("127.0.0.1", 0))
+    collector.settimeout(10)
+    port = collector.getsockname()[1]
+    script = (
+        "import django; django.setup(); from config.logs import security_event; "
+        "security_event('signin.failed', client='203.0.113.9', user='amina@example.com')"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "LOG_SYSLOG": f"udp://127.0.0.1:{port}",
+        "PRESSPASS_VAR_DIR": str(tmp_path),
+    }
+    subprocess.run([sys.executable, "-c", script], env=env, cwd=str(settings.BASE_DIR), check=True)
+    datagram, _peer = collector.recvfrom(65536)
+    collector.close()
+    line = datagram.decode()
+    record = json.loads(line[line.index("{") :].rstrip("\x00"))
+    assert record["event"] == "signin.failed" and record["client"] == "203.0.113.9"
+    assert "amina@example.com" not in line  # redacted on the way out too
+    assert record["time"].endswith("Z")
