@@ -80,6 +80,19 @@ def send_late_admission(self, admission_id: int, outbox_id: int | None = None) -
     _run(self, outbox_id, send)
 
 
+@shared_task(name="accreditation.send_answer_notice", **EMAIL)
+def send_answer_notice(self, request_id: int, user_id: int, outbox_id: int | None = None) -> None:
+    def send():
+        from django.contrib.auth import get_user_model
+
+        req = AccreditationRequest.objects.select_related("event").get(pk=request_id)
+        user = get_user_model().objects.get(pk=user_id)
+        if user.is_active and user.email:
+            emails.send_answer_notice(req, user, message_id=emails.message_id(outbox_id))
+
+    _run(self, outbox_id, send)
+
+
 @shared_task(name="accreditation.send_address_check", **EMAIL)
 def send_address_check(self, check_id: int, outbox_id: int | None = None) -> None:
     def send():

@@ -50,6 +50,16 @@ def request_answer(
         )
         if to == Status.CHECKING:
             outbox.enqueue(RUN_CHECKS, request_id=locked.pk)
+        asked = (
+            Message.objects.filter(
+                request=locked, author=Message.Author.STAFF, staff_user__isnull=False
+            )
+            .order_by("-created_at", "-pk")
+            .values_list("staff_user_id", flat=True)
+            .first()
+        )
+        if asked:  # the reviewer who asked hears of the answer (not a question the checks sent)
+            outbox.enqueue("accreditation.send_answer_notice", request_id=locked.pk, user_id=asked)
     request.status = locked.status
 
 

@@ -17,6 +17,7 @@ TASK_LABELS = {
     "accreditation.send_contact_notice": _("Notice to the press office"),
     "accreditation.send_late_admission": _("Late-admission e-mail"),
     "accreditation.send_address_check": _("Link to the form (address check)"),
+    "accreditation.send_answer_notice": _("Answer notice to the reviewer who asked"),
     "accreditation.run_checks": _("Document checks"),
     "accreditation.issue_badge": _("Badge issue"),
     "accreditation.render_print_batch": _("Print batch"),

@@ -116,3 +116,19 @@ def send_address_check(check: AddressCheck, *, message_id: str | None = None) ->
         tz=event.tz,
         message_id=message_id,
     )
+
+
+def send_answer_notice(req: AccreditationRequest, user, *, message_id: str | None = None) -> None:
+    """To the member of staff who asked: the journalist has answered."""
+    event = req.event
+    admin_path = f"/admin/accreditation/accreditationrequest/{req.pk}/change/"
+    context = {"req": req, "event": event, "admin_url": settings.SITE_URL + admin_path}
+    _send(
+        "answer_notice",
+        context,
+        to=user.email,
+        reply_to=event.contact_email,
+        language=event.staff_language,
+        tz=event.tz,
+        message_id=message_id,
+    )

@@ -103,3 +103,19 @@ def test_the_approval_email_and_the_status_page_list_the_sessions_granted_and_wh
         assert all(title in text for title in granted)
         assert "hall B" in text and req.reference in text
     assert 'id="granted"' in page
+
+
+def test_the_reviewer_who_asked_hears_of_the_answer(
+    client, event, reviewer, django_capture_on_commit_callbacks
+):
+    reviewer.email = "reviewer@example.org"
+    reviewer.save()
+    req = make_request(event, language="en")
+    review.request_ask_info(request=req, actor=reviewer, message="Which outlet sends you?")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(status_path(req), {"action": "answer", "body": "Le Matin."})
+    assert response.status_code == 302
+    (notice,) = [m for m in mail.outbox if m.to == ["reviewer@example.org"]]
+    assert req.reference in notice.subject
+    assert f"/admin/accreditation/accreditationrequest/{req.pk}/change/" in notice.body
