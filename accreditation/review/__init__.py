@@ -10,6 +10,7 @@ admin) call it; it calls no page. ``review.X`` names each function where it live
 
 from accreditation.review.decisions import (
     ISSUE_BADGE_TASK,
+    approval_refusal,
     request_approve,
     request_ask_info,
     request_reject,

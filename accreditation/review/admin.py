@@ -1,20 +1,20 @@
-"""The reviewers' and supervisors' workplace in the admin: the request queue, its decisions (each calls a service), exports, statistics, vetting, late admissions, rejection reasons."""
+"""The reviewers' workplace in the admin: the request queue, the request page and its decisions
+(each calls a service); the supervisors' pages are mixed in from admin_supervise.py. Also late
+admissions and rejection reasons."""
 
 from __future__ import annotations
-
-import csv
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from accreditation import apply, review
 from accreditation.checks import pipeline
@@ -24,11 +24,11 @@ from accreditation.models import (
     LateAdmission,
     RejectionReason,
     Status,
-    Vetting,
 )
 from accreditation.ratelimit import client_ip
 from accreditation.review import documents, selectors
 from accreditation.review.admin_forms import (
+    AnsweredFilter,
     ApproveForm,
     AskForm,
     CountryFilter,
@@ -37,11 +37,10 @@ from accreditation.review.admin_forms import (
     LateFilter,
     ReasonForm,
     RejectForm,
-    VettingImportForm,
 )
+from accreditation.review.admin_supervise import SupervisorPages
 from accreditation.roles import scoped
 from accreditation.workflow import action_allowed
-from events.models import Event
 
 DECISIONS = {
     "approve": ("accreditation.review_request", ApproveForm),
@@ -54,22 +53,23 @@ DECISIONS = {
 
 
 @admin.register(AccreditationRequest)
-class AccreditationRequestAdmin(admin.ModelAdmin):
+class AccreditationRequestAdmin(SupervisorPages, admin.ModelAdmin):
+    # Narrow columns, so that the queue shows them all at 1,366 pixels (the CSS keeps them
+    # from wrapping where a wrap would hide what they say).
     list_display = (
         "reference",
-        "family_names",
-        "given_names",
-        "outlet_name",
-        "country",
+        "name",
+        "outlet",
         "role",
-        "status",
+        "status_marked",
         "check_badge",
         "vetting",
         "email_confirmed",
-        "submitted_at",
+        "submitted",
     )
     list_filter = (
         "status",
+        AnsweredFilter,
         "event",
         "outlet_type",
         CountryFilter,
@@ -87,11 +87,12 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         "outlet_name",
         "id_document_number",
     )
+    list_select_related = ("event",)  # the event's time zone, for the dates
     list_per_page = 50
     show_full_result_count = False  # one COUNT less on 30,000 rows
     change_list_template = "admin/accreditation/request_change_list.html"
     change_form_template = "admin/accreditation/request_change_form.html"
-    actions = ["approve_selected", "renew_links", "export_selected"]
+    actions = ["approve_selected", "renew_links", "export_selected", "export_selected_xlsx"]
     readonly_fields = [
         f.name for f in AccreditationRequest._meta.fields if f.name not in ("id",)
     ] + ["sessions_requested", "sessions_granted"]
@@ -140,9 +141,37 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         ),
     )
 
-    @admin.display(description=_("country"), ordering="outlet_country")
-    def country(self, obj):
-        return obj.outlet_country.code
+    @admin.display(description=_("name"), ordering="family_names")
+    def name(self, obj):
+        return obj.full_name
+
+    @admin.display(description=_("outlet"), ordering="outlet_name")
+    def outlet(self, obj):
+        return format_html(
+            '{} <abbr class="pp-country" title="{}">{}</abbr>',
+            obj.outlet_name,
+            obj.outlet_country.name,
+            obj.outlet_country.code,
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_marked(self, obj):
+        """The status, and whether the journalist has answered a question (the queryset's
+        ``answered``, selectors.with_answered)."""
+        if getattr(obj, "answered", False):
+            return format_html(
+                '{} <span class="pp-answered">{}</span>',
+                obj.get_status_display(),
+                gettext("answered"),
+            )
+        return obj.get_status_display()
+
+    @admin.display(description=_("submitted"), ordering="submitted_at")
+    def submitted(self, obj):
+        local = timezone.localtime(obj.submitted_at, obj.event.tz)
+        return format_html(
+            '<time datetime="{}">{}</time>', local.isoformat(), date_format(local, "j M, H:i")
+        )
 
     @admin.display(description=_("checks"), ordering="check_outcome")
     def check_badge(self, obj):
@@ -192,12 +221,14 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         if event_id and event_id.isdigit():
             queryset = queryset.filter(event_id=event_id)
         extra_context["status_counts"] = selectors.status_counts(queryset)
+        extra_context["answered_count"] = selectors.answered_count(queryset)
         extra_context["can_supervise"] = request.user.has_perm("accreditation.supervise_request")
         return super().changelist_view(request, extra_context=extra_context)
 
     def get_queryset(self, request):
-        # Staff assigned to events see only theirs: the list, the pages, the exports.
-        return scoped(super().get_queryset(request), request.user)
+        # Staff assigned to events see only theirs: the list, the pages, the exports. Each row
+        # says whether the journalist has answered a question (the queue's marker and filter).
+        return selectors.with_answered(scoped(super().get_queryset(request), request.user))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         req = get_object_or_404(self.get_queryset(request).select_related("event"), pk=object_id)
@@ -211,8 +242,14 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
             "can_open_documents": user.has_perm("accreditation.open_documents"),
             "can_see_photo": user.has_perm("accreditation.see_photo"),
             "timeline": selectors.request_timeline(req),
-            "checks": list(req.check_results.all()) if hasattr(req, "check_results") else [],
+            "checks": selectors.review_checks(req),
             "decisions": self._decisions(request, req),
+            "approval_refused": (
+                review.approval_refusal(req)
+                if request.user.has_perm("accreditation.review_request")
+                and action_allowed("approve", req.status)
+                else None
+            ),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -220,7 +257,10 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
         """The decisions this user may take on this request now: their role's, and the state
         machine's (workflow.ACTIONS_ALLOWED)."""
         allowed = []
+        refusal = review.approval_refusal(req)
         for name, (permission, form_class) in DECISIONS.items():
+            if name == "approve" and refusal is not None:
+                continue  # not a button that fails only after the click: the page says why
             if request.user.has_perm(permission) and action_allowed(name, req.status):
                 form = form_class(req=req) if form_class is ApproveForm else form_class()
                 allowed.append((name, form))
@@ -319,137 +359,6 @@ class AccreditationRequestAdmin(admin.ModelAdmin):
 
     def has_review_permission(self, request):
         return request.user.has_perm("accreditation.review_request")
-
-    @admin.action(description=_("Export the selected requests (CSV)"), permissions=["supervise"])
-    def export_selected(self, request, queryset):
-        return self._csv_response(request, queryset, "selected")
-
-    def has_supervise_permission(self, request):
-        return request.user.has_perm("accreditation.supervise_request")
-
-    def export_view(self, request):
-        """The filtered list as CSV (the same filters and search as the list)."""
-        if not self.has_supervise_permission(request):
-            raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        return self._csv_response(request, changelist.get_queryset(request), "filtered")
-
-    def _csv_response(self, request, queryset, scope):
-        from accreditation.review.vetting import safe_cell
-        from accreditation.workflow import audit
-
-        audit(
-            action="requests.exported",
-            actor=request.user,
-            data={"scope": scope, "query": request.GET.urlencode()},
-        )
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-        rows = (
-            writer.writerow([safe_cell(c) for c in row]) for row in selectors.export_rows(queryset)
-        )
-        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="accreditation-requests.csv"'
-        response["Cache-Control"] = "no-store"
-        return response
-
-    # --- Supervisors ---------------------------------------------------------------------------
-
-    def statistics_view(self, request):
-        if not self.has_supervise_permission(request):
-            raise PermissionDenied
-        queryset = scoped(AccreditationRequest.objects.all(), request.user)
-        event_id = request.GET.get("event")
-        events = scoped(Event.objects.all(), request.user, "pk")
-        events = events.annotate(n=Count("requests")).order_by("-starts_on")
-        if event_id and event_id.isdigit():
-            queryset = queryset.filter(event_id=event_id)
-        stats = selectors.statistics(queryset)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Accreditation statistics"),
-            "stats": stats,
-            "events": events,
-            "event_id": event_id,
-            "country_names": {code: countries.name(code) for code, _n in stats["by_country"]},
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/accreditation/statistics.html", context)
-
-    def vetting_view(self, request):
-        if not self.has_supervise_permission(request):
-            raise PermissionDenied
-        form = VettingImportForm()
-        if request.method == "POST" and "export" in request.POST:
-            event = get_object_or_404(Event, pk=request.POST.get("event"))
-            rows = review.vetting_rows(event=event, actor=request.user)
-            if request.POST["export"] == "xlsx":
-                response = HttpResponse(
-                    review.rows_to_xlsx(rows),
-                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
-                response["Content-Disposition"] = (
-                    f'attachment; filename="vetting-{event.slug}.xlsx"'
-                )
-            else:
-                response = HttpResponse(
-                    review.rows_to_csv(rows), content_type="text/csv; charset=utf-8"
-                )
-                response["Content-Disposition"] = f'attachment; filename="vetting-{event.slug}.csv"'
-            response["Cache-Control"] = "no-store"
-            return response
-        if request.method == "POST":
-            form = VettingImportForm(request.POST, request.FILES)
-            if form.is_valid():
-                upload = form.cleaned_data["file"]
-                try:
-                    rows = review.read_vetting_file(upload.read(), upload.name)
-                    result = review.vetting_import(
-                        event=form.cleaned_data["event"], actor=request.user, rows=rows
-                    )
-                except ServiceError as exc:
-                    form.add_error("file", str(exc.message))
-                else:
-                    messages.success(
-                        request,
-                        gettext("Recorded: %(cleared)s, %(not_cleared)s.")
-                        % {
-                            "cleared": ngettext(
-                                "%(count)d cleared", "%(count)d cleared", result.cleared
-                            )
-                            % {"count": result.cleared},
-                            "not_cleared": ngettext(
-                                "%(count)d not cleared", "%(count)d not cleared", result.not_cleared
-                            )
-                            % {"count": result.not_cleared},
-                        },
-                    )
-                    for problem in result.problems:
-                        messages.warning(request, problem)
-                    return HttpResponseRedirect(request.path)
-        pending = (
-            scoped(AccreditationRequest.objects.all(), request.user)
-            .filter(vetting=Vetting.PENDING)
-            .exclude(status__in=[Status.WITHDRAWN, Status.REJECTED])
-            .values_list("event__name", "event_id")
-            .annotate(n=Count("id"))
-            .order_by("event__name")
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Security vetting"),
-            "form": form,
-            "pending": pending,
-            "events": scoped(Event.objects.all(), request.user, "pk").filter(
-                security_vetting_required=True
-            ),
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/accreditation/vetting.html", context)
 
 
 @admin.register(LateAdmission)

@@ -11,6 +11,7 @@ from accreditation.errors import ServiceError
 from accreditation.models import (
     AccreditationRequest,
     RejectionReason,
+    Status,
 )
 from accreditation.roles import require_event, require_not_own
 from events.models import Event, Session
@@ -28,6 +29,27 @@ class EmailConfirmedFilter(admin.SimpleListFilter):
             return queryset.filter(email_confirmed_at__isnull=False)
         if self.value() == "no":
             return queryset.filter(email_confirmed_at__isnull=True)
+        return queryset
+
+
+class AnsweredFilter(admin.SimpleListFilter):
+    """Questions to the journalist: answered and waiting for staff (selectors.with_answered,
+    which the queue's queryset carries), or still waiting for the journalist."""
+
+    title = _("question to the journalist")
+    parameter_name = "answered"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("yes", _("Answered: waiting for staff")),
+            ("waiting", _("Asked: waiting for the journalist")),
+        )
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(answered=True)
+        if self.value() == "waiting":
+            return queryset.filter(status=Status.INFO_REQUESTED)
         return queryset
 
 

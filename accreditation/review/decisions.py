@@ -28,6 +28,22 @@ def _locked(request: AccreditationRequest, actor) -> AccreditationRequest:
     return req
 
 
+def approval_refusal(req: AccreditationRequest) -> ServiceError | None:
+    """Why ``req`` cannot be approved now, whoever approves it (the reviewer's page says it
+    instead of offering the button); None when nothing stands in the way."""
+    if req.vetting == Vetting.PENDING:
+        return ServiceError(
+            "vetting_pending",
+            _("This request cannot be approved before the security service has cleared it."),
+        )
+    if req.vetting == Vetting.NOT_CLEARED:
+        return ServiceError(
+            "vetting_not_cleared",
+            _("The security service did not clear this person: the request cannot be approved."),
+        )
+    return None
+
+
 def request_approve(
     *, request: AccreditationRequest, actor, sessions: Iterable | None = None, note: str = ""
 ) -> None:
@@ -35,15 +51,9 @@ def request_approve(
     require_permission(actor, "accreditation.review_request")
     with transaction.atomic():
         req = _locked(request, actor)
-        if req.vetting in (Vetting.PENDING, Vetting.NOT_CLEARED):
-            raise ServiceError(
-                "vetting_" + req.vetting,
-                _("This request cannot be approved before the security service has cleared it.")
-                if req.vetting == Vetting.PENDING
-                else _(
-                    "The security service did not clear this person: the request cannot be approved."
-                ),
-            )
+        refusal = approval_refusal(req)
+        if refusal is not None:
+            raise refusal
         open_ids = set(req.event.sessions.open_to_media().values_list("pk", flat=True))
         if sessions is None:
             granted = [s.pk for s in req.sessions_requested.all() if s.pk in open_ids]

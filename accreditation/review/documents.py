@@ -16,6 +16,25 @@ from accreditation.workflow import audit
 from config.logs import security_event
 
 PREVIEWABLE = {"image/jpeg", "image/png"}
+# The small picture of a document in the request page's list: its preview (a PDF's first page,
+# a photo's sanitised copy), or the image itself when the checks made none.
+THUMBNAIL = "thumbnail"
+
+
+def _stored(document: Document, variant: str) -> tuple[str, str]:
+    """The storage name and type of a document's variant; Http404 when it has none."""
+    derived = document.derived or {}
+    if variant == THUMBNAIL:
+        if "preview" in derived:
+            return derived["preview"], "image/jpeg"
+        if document.content_type in PREVIEWABLE:
+            return document.file.name, document.content_type
+        raise Http404
+    if variant == "original":
+        return document.file.name, document.content_type
+    if variant not in derived:
+        raise Http404
+    return derived[variant], "image/jpeg"
 
 
 def can_open(user, document: Document) -> bool:
@@ -49,22 +68,21 @@ def document_file(request, pk: int, variant: str = "original"):
             client=client_ip(request),
         )
         raise PermissionDenied
-    name, content_type = document.file.name, document.content_type
-    derived = document.derived or {}
-    if variant != "original":
-        if variant not in derived:
-            raise Http404
-        name, content_type = derived[variant], "image/jpeg"
+    name, content_type = _stored(document, variant)
     if not private_storage().exists(name):
         # Removed: by the antivirus (its check result says so), or by the retention purge.
         raise Http404(_("This file is no longer kept."))
-    audit(
-        action="document.viewed",
-        request=document.request,
-        actor=request.user,
-        data={"document": document.pk, "kind": document.kind, "variant": variant},
-        ip_address=client_ip(request),
-    )
+    if variant != THUMBNAIL:
+        # Opened: the file itself or its page, by a click. A thumbnail in the request page's
+        # list is not an opening (every view of the page would write one row per document);
+        # the security log below still has every file served.
+        audit(
+            action="document.viewed",
+            request=document.request,
+            actor=request.user,
+            data={"document": document.pk, "kind": document.kind, "variant": variant},
+            ip_address=client_ip(request),
+        )
     security_event(
         "document.viewed",
         outcome="allowed",
@@ -76,7 +94,7 @@ def document_file(request, pk: int, variant: str = "original"):
     )
     # Only our own sanitised copies (re-encoded JPEGs) open in the browser; what the journalist
     # uploaded is always downloaded as an attachment, whatever it claims to be.
-    inline = variant != "original" and content_type in PREVIEWABLE
+    inline = name != document.file.name and content_type in PREVIEWABLE
     extension = name.rsplit(".", 1)[-1]
     response = private_file_response(
         name,

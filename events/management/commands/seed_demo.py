@@ -70,18 +70,6 @@ class Command(BaseCommand):
                     f"Staff login:  {username} / {password}   (new password at every run)"
                 )
             )
-            from django.contrib.auth.models import Group
+            from events.demo import seed_role_logins
 
-            for role_user, role in (
-                ("reviewer", "Reviewer"),
-                ("desk", "Badge desk"),
-                ("gate", "Gate agent"),
-            ):
-                member, _ = get_user_model().objects.get_or_create(username=role_user)
-                member.is_staff = True
-                member.set_password(password)
-                member.save()
-                member.groups.set([Group.objects.get(name=role)])
-            self.stdout.write(
-                f"Role logins, same password: reviewer (admin), desk ({base}/desk/), gate (gate agent)"
-            )
+            self.stdout.write(seed_role_logins(password=password, site_url=base))
