@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     # Capabilities with models of their own: their own apps (labels), their own migrations.
     "accreditation.communications",
     "accreditation.interviews",
+    "accreditation.outlets",
 ]
 
 MIDDLEWARE = [
