@@ -160,6 +160,13 @@ def issue_badge(self, request_id: int, outbox_id: int | None = None) -> None:
     _run(self, outbox_id, lambda: badge_issue(request_id=request_id))
 
 
+@shared_task(name="accreditation.update_badge_sessions", bind=True, max_retries=6, acks_late=True)
+def update_badge_sessions(self, request_id: int, outbox_id: int | None = None) -> None:
+    from accreditation.badges.issuing import badge_sessions_update
+
+    _run(self, outbox_id, lambda: badge_sessions_update(request_id=request_id))
+
+
 @shared_task(
     name="accreditation.render_print_batch",
     bind=True,

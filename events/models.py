@@ -307,6 +307,15 @@ class Session(models.Model):
         _("ends"), null=True, blank=True, help_text=_("Leave empty until announced.")
     )
     location = models.CharField(_("location"), max_length=200, blank=True)
+    media_capacity = models.PositiveIntegerField(
+        _("places for the media"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Seats in the press tribune or places in the pool. Approvals grant the session while "
+            "places are left; then people wait in line, in order. Empty: no limit."
+        ),
+    )
     media_access = models.CharField(_("media access"), max_length=16, choices=MediaAccess.choices)
     colour = models.CharField(_("badge label colour"), max_length=7, default="#1B7F3B")
 

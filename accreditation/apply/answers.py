@@ -15,6 +15,7 @@ from accreditation.models import (
     Status,
 )
 from accreditation.notify import outbox
+from accreditation.review.capacity import places_release
 from accreditation.workflow import APPLICANT, require_allowed, transition
 
 
@@ -71,3 +72,4 @@ def request_withdraw(*, request: AccreditationRequest, ip_address: str | None = 
             actor_label=APPLICANT,
             ip_address=ip_address,
         )
+        places_release(request)  # a place this request held goes to the next in line

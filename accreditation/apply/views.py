@@ -28,6 +28,7 @@ from accreditation.apply.forms import (
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Message
 from accreditation.ratelimit import client_ip, status_view_allowed, submission_allowed
+from accreditation.review.capacity import waiting_positions
 from accreditation.workflow import action_allowed
 from config.logs import security_event
 from events.models import Event
@@ -403,6 +404,7 @@ def _status(request, reference: str, token: str):
             "pending": pending.pending_uploads(draft_key),
             "staff_messages": req.messages.all(),
             "can_withdraw": action_allowed("withdraw", req.status),
+            "waiting": waiting_positions(req),
             "Message": Message,
             "apply_url": reverse("accreditation:apply", kwargs={"slug": req.event.slug}),
         },

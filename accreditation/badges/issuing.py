@@ -62,6 +62,54 @@ def badge_issue(*, request_id: int) -> Badge | None:
     return badge
 
 
+def badge_sessions_update(*, request_id: int) -> Badge | None:
+    """The request was granted another session after its badge was made (a place became free):
+    a badge not printed yet is signed again with it; a printed one gets a new version for the
+    desk to print (the old copy stops at every gate), and the request shows "badge issued"
+    again. Nothing before the badge exists: badge_issue takes the grants as they are."""
+    with transaction.atomic():
+        badge = (
+            Badge.objects.select_for_update()
+            .select_related("request")
+            .filter(request_id=request_id)
+        ).first()
+        if badge is None:
+            return None
+        req = badge.request
+        wanted = set(req.sessions_granted.values_list("pk", flat=True))
+        if wanted == set(badge.sessions.values_list("pk", flat=True)):
+            return badge
+        printed = badge.printed_at is not None or badge.collected_at is not None
+        badge.sessions.set(wanted)
+        if printed:
+            badge.version += 1
+            badge.printed_at = None
+            badge.collected_at = None
+            badge.collected_by = None
+        badge.qr_text = _sign(badge)
+        badge.save(
+            update_fields=["version", "printed_at", "collected_at", "collected_by", "qr_text"]
+        )
+        data = {"badge": badge.pk, "version": badge.version, "sessions": sorted(wanted)}
+        if printed and req.status != Status.BADGE_ISSUED:
+            locked = AccreditationRequest.objects.select_for_update().get(pk=req.pk)
+            transition(
+                locked,
+                to=Status.BADGE_ISSUED,
+                actor_label="presspass-badges",
+                action="badge.sessions_changed",
+                data=data,
+            )
+        else:
+            audit(
+                action="badge.sessions_changed",
+                request=req,
+                actor_label="presspass-badges",
+                data=data,
+            )
+    return badge
+
+
 def badge_reissue(*, badge: Badge, actor, reason: str, confirmed: bool) -> Badge:
     """A lost or damaged badge: a new version; every earlier copy is refused at every gate at
     once. The desk confirms it knows that, and says why (both logged)."""

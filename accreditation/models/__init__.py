@@ -35,4 +35,5 @@ from accreditation.models.requests import (
     LateAdmission,
     Message,
     RejectionReason,
+    WaitingPlace,
 )

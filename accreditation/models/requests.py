@@ -252,6 +252,28 @@ class RejectionReason(models.Model):
         return getattr(self, f"text_{language[:2]}", "") or self.text_en
 
 
+class WaitingPlace(models.Model):
+    """A request approved when a session's media places were all taken: it waits in line for
+    one (accreditation.review.capacity), in the order of ``created_at``."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="waiting")
+    request = models.ForeignKey(
+        "AccreditationRequest", on_delete=models.CASCADE, related_name="waiting_places"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "request"], name="one_place_in_line")
+        ]
+        verbose_name = _("place on a waiting list")
+        verbose_name_plural = _("places on waiting lists")
+
+    def __str__(self) -> str:
+        return f"{self.session_id} ← {self.request_id}"
+
+
 class Message(models.Model):
     """A question from staff, or a journalist's answer, shown on the status page."""
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Message, RejectionReason, Status, Vetting
 from accreditation.notify import outbox
+from accreditation.review.capacity import places_release, places_reserve
 from accreditation.roles import require_decider, require_permission
 from accreditation.workflow import audit, require_allowed, transition
 
@@ -22,7 +23,9 @@ def _locked(request: AccreditationRequest, actor) -> AccreditationRequest:
     """The request, locked for the decision, once the actor may decide it (roles.require_decider:
     their event, not their own request)."""
     req = (
-        AccreditationRequest.objects.select_for_update().select_related("event").get(pk=request.pk)
+        AccreditationRequest.objects.select_for_update(of=("self",))
+        .select_related("event")
+        .get(pk=request.pk)
     )
     require_decider(actor, req)
     return req
@@ -63,7 +66,14 @@ def request_approve(
         if req.event.second_approval and not _second_approval(req, actor, granted, note):
             request.first_approved_by_id = req.first_approved_by_id
             return  # the first of two approvals: it waits for another reviewer's
-        transition(req, to=Status.APPROVED, actor=actor, reason=note, data={"sessions": granted})
+        granted, waiting = places_reserve(req, granted)
+        transition(
+            req,
+            to=Status.APPROVED,
+            actor=actor,
+            reason=note,
+            data={"sessions": granted, "waiting": waiting},
+        )
         req.sessions_granted.set(granted)
         req.decided_at = timezone.now()
         req.save(update_fields=["decided_at"])
@@ -163,6 +173,7 @@ def request_revoke(*, request: AccreditationRequest, actor, reason: str) -> None
     with transaction.atomic():
         req = _locked(request, actor)
         transition(req, to=require_allowed("revoke", req), actor=actor, reason=reason.strip())
+        places_release(req)
         Message.objects.create(
             request=req, author=Message.Author.STAFF, staff_user=actor, body=reason.strip()
         )

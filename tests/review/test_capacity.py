@@ -1,0 +1,124 @@
+"""Media places per session: approvals grant a limited session while places are left, then
+people wait in line; a revoked or withdrawn accreditation hands its place to the next."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection
+
+from accreditation import review
+from accreditation.apply import request_withdraw, status_path
+from accreditation.badges import issuing
+from accreditation.models import AccreditationRequest, Badge, Status, WaitingPlace
+from accreditation.review.capacity import places_taken
+from tests.factories import make_event, make_request, make_user
+
+
+def opening_with(event, places: int):
+    opening = event.sessions.get(kind="opening")
+    opening.media_capacity = places
+    opening.save()
+    return opening
+
+
+def asking(event, opening, **fields):
+    req = make_request(event, language="en", **fields)
+    req.sessions_requested.add(opening)
+    return req
+
+
+@pytest.mark.django_db
+def test_approvals_grant_the_places_there_are_then_people_wait_in_line(client, event, reviewer):
+    opening = opening_with(event, 2)
+    people = [asking(event, opening) for _ in range(4)]
+    for req in people:
+        review.request_approve(request=req, actor=reviewer)
+    granted = [r for r in people if opening in r.sessions_granted.all()]
+    assert granted == people[:2]
+    assert places_taken(opening) == 2
+    line = list(WaitingPlace.objects.filter(session=opening).values_list("request", flat=True))
+    assert line == [people[2].pk, people[3].pk]  # in the order of approval
+    page = client.get(status_path(people[3])).content.decode()
+    assert 'id="waiting"' in page and "number 2 in line" in page
+
+
+@pytest.mark.django_db
+def test_a_revoked_place_goes_to_the_next_in_line_with_their_badge_and_an_email(
+    event, reviewer, django_capture_on_commit_callbacks
+):
+    opening = opening_with(event, 1)
+    first, second = asking(event, opening), asking(event, opening)
+    with django_capture_on_commit_callbacks(execute=True):
+        review.request_approve(request=first, actor=reviewer)
+        review.request_approve(request=second, actor=reviewer)
+    badge = Badge.objects.get(request=second)
+    assert opening not in badge.sessions.all()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        review.request_revoke(request=first, actor=reviewer, reason="Conduct.")
+    second.refresh_from_db()
+    assert opening in second.sessions_granted.all()
+    badge.refresh_from_db()
+    assert opening in badge.sessions.all()  # the badge, not printed yet, signed again
+    from accreditation.badges.signing import load_public_keys, verify_code
+
+    assert opening.pk in verify_code(badge.qr_text, load_public_keys(settings.BADGE_PUBLIC_KEYS)).session_ids
+    assert not WaitingPlace.objects.exists()
+    (told,) = [m for m in mail.outbox if m.to == [second.email]]
+    assert "A place became free" in told.subject
+    assert opening.display_title("en") in told.body
+
+
+@pytest.mark.django_db
+def test_a_printed_badge_gets_a_new_version_when_a_place_comes(event, reviewer, badge_desk):
+    from django.utils import timezone
+
+    opening = opening_with(event, 1)
+    first, second = asking(event, opening), asking(event, opening)
+    review.request_approve(request=first, actor=reviewer)
+    review.request_approve(request=second, actor=reviewer)
+    issuing.badge_issue(request_id=second.pk)
+    Badge.objects.filter(request=second).update(printed_at=timezone.now())
+    AccreditationRequest.objects.filter(pk=second.pk).update(status=Status.PRINTED)
+    request_withdraw(request=first)  # the journalist withdraws: the place is free
+    issuing.badge_sessions_update(request_id=second.pk)
+    badge = Badge.objects.get(request=second)
+    assert badge.version == 2 and badge.printed_at is None
+    assert AccreditationRequest.objects.get(pk=second.pk).status == Status.BADGE_ISSUED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reviewers_approving_at_once_never_grant_more_places_than_there_are():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite runs one writer at a time anyway)")
+    event = make_event(slug="tribune")
+    opening = opening_with(event, 3)
+    reviewers = [make_user(f"reviewer-{n}", "Reviewer") for n in range(4)]
+    people = [asking(event, opening) for _ in range(12)]
+    errors = []
+    start = threading.Barrier(len(people))
+
+    def approve(req, actor):
+        try:
+            start.wait()
+            review.request_approve(request=req, actor=actor)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=approve, args=(req, reviewers[n % 4]))
+        for n, req in enumerate(people)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert places_taken(opening) == 3
+    assert WaitingPlace.objects.filter(session=opening).count() == 9
