@@ -14,6 +14,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("accreditation.badges.urls")),
     path("gate/", include("accreditation.gate.urls")),
+    path("announcements/", include("accreditation.communications.urls")),
+    path("interviews/", include("accreditation.interviews.urls")),
+    path("outlets/", include("accreditation.outlets.urls")),
     path("", include("accreditation.apply.urls")),
 ]
 

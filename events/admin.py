@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accreditation import gate
+from accreditation.communications.proposals import session_changes_saved
 from events import timeline
 from events.forms import (
     LocalTimesForm,
@@ -140,6 +141,7 @@ SESSION_FIELDS = (
     "ends_at",
     "location",
     "media_access",
+    "media_capacity",
     "colour",
 )
 
@@ -280,6 +282,9 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        for formset in formsets:  # a session's time or place changed: propose the announcement
+            if formset.model is Session:
+                session_changes_saved(request, formset.changed_objects)
         if not _page_follows(request):
             warn_about(request, form.instance.checkpoints.select_related("event"))
 
@@ -332,6 +337,8 @@ class SessionAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if change:  # its time or place changed: propose the announcement
+            session_changes_saved(request, [(obj, form.changed_data)])
         if not _page_follows(request):
             warn_about(request, obj.checkpoints.select_related("event"))
 

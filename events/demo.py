@@ -149,7 +149,60 @@ def seed_ga93(*, keep_published_dates: bool = False, today: dt.date | None = Non
         )
         press, _ = Checkpoint.objects.get_or_create(event=event, name="Press centre")
         press.sessions.set([made[Session.Kind.PRESS_CONFERENCE]])
+        seed_press_conference_announcement(made[Session.Kind.PRESS_CONFERENCE])
+    seed_interviews(event)
     return Seeded(event=event, shift_days=shift)
+
+
+def seed_interviews(event: Event) -> None:
+    """Issue 19's interviews: a delegation and an office to ask, with their contacts, and an
+    accredited journalist's request waiting for the press office (accreditation.interviews)."""
+    from accreditation.interviews.demo import seed_interview_demo
+
+    seed_interview_demo(event)
+
+
+PRESS_CONFERENCE_ANNOUNCEMENT = {
+    "fr": (
+        "Conférence de presse",
+        "La conférence de presse de l'Assemblée générale aura lieu au Centre de presse. "
+        "L'heure vous sera confirmée ici et par courriel, avec l'entrée pour votre agenda.",
+    ),
+    "ar": (
+        "الندوة الصحفية",
+        "ستعقد الندوة الصحفية للجمعية العامة في المركز الصحفي. سيتم تأكيد موعدها هنا وعبر "
+        "البريد الإلكتروني، مع موعد لإضافته إلى تقويمكم.",
+    ),
+    "en": (
+        "Press conference",
+        "The General Assembly's press conference will take place at the Press centre. Its time "
+        "will be confirmed here and by e-mail, with an entry for your calendar.",
+    ),
+    "es": (
+        "Rueda de prensa",
+        "La rueda de prensa de la Asamblea General tendrá lugar en el Centro de prensa. La hora "
+        "se confirmará aquí y por correo electrónico, con una entrada para su agenda.",
+    ),
+}
+
+
+def seed_press_conference_announcement(session: Session) -> None:
+    """A draft for the press office: the press conference, to everyone granted it (once: one
+    already there is left alone). Presspass's proposal: when staff set the conference's time
+    and place, it is rewritten with them (accreditation.communications.proposals)."""
+    from accreditation.communications.models import Announcement
+
+    if Announcement.objects.filter(session=session).exists():
+        return
+    Announcement.objects.create(
+        event=session.event,
+        session=session,
+        audience_session=session,
+        operational=True,
+        proposed=True,
+        titles={code: title for code, (title, _text) in PRESS_CONFERENCE_ANNOUNCEMENT.items()},
+        bodies={code: text for code, (_title, text) in PRESS_CONFERENCE_ANNOUNCEMENT.items()},
+    )
 
 
 def seed_ga92() -> Event:
@@ -229,6 +282,7 @@ ROLE_LOGINS = [
     ("supervisor", "Supervisor", "{site}/admin/: vetting, exports, statistics"),
     ("desk", "Badge desk", "{site}/desk/"),
     ("gate", "Gate agent", "{site}/gate/"),
+    ("press", "Press office", "{site}/admin/communications/announcement/: announcements"),
 ]
 
 

@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 from accreditation.apply.pending import pending_uploads
 from accreditation.apply.submission import RUN_CHECKS, attach_pending
 from accreditation.errors import ServiceError
+from accreditation.interviews.services import interviews_cancel_for_request
 from accreditation.models import (
     AccreditationRequest,
     Message,
     Status,
 )
 from accreditation.notify import outbox
+from accreditation.outlets.quota import outlet_quota_release
 from accreditation.review.capacity import places_release
 from accreditation.workflow import APPLICANT, require_allowed, transition
 
@@ -73,3 +75,5 @@ def request_withdraw(*, request: AccreditationRequest, ip_address: str | None = 
             ip_address=ip_address,
         )
         places_release(request)  # a place this request held goes to the next in line
+        outlet_quota_release(request=request)
+        interviews_cancel_for_request(request=request)

@@ -185,6 +185,7 @@ class ApplicationForm(BotChecks, forms.ModelForm):
         oversized: set[str] = frozenset(),
         refused: dict | None = None,
         email: str | None = None,
+        outlet_vouches: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -193,6 +194,7 @@ class ApplicationForm(BotChecks, forms.ModelForm):
             self.fields["email"].initial = email
             self.fields["email"].help_text = _("Confirmed by the link we sent you.")
         self.bot_checks_init()
+        self.outlet_vouches = outlet_vouches  # a crew member: their outlet vouches for them
         self.refused = refused or {}  # slot -> why the uploaded file was refused
         self.event = event
         self.pending = pending  # slot -> PendingUpload kept from an earlier attempt
@@ -364,7 +366,7 @@ class ApplicationForm(BotChecks, forms.ModelForm):
         # A slot whose file was refused already carries its own message.
         slots = set(self.pending) | set(self.received) | set(self.refused) | set(self.oversized)
         for field, messages in submission.application_errors(
-            event=self.event, data=cleaned, slots=slots
+            event=self.event, data=cleaned, slots=slots, outlet_vouches=self.outlet_vouches
         ).items():
             for message in messages:
                 if field == "__all__":

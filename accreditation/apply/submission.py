@@ -71,7 +71,13 @@ def accreditation_open(
 
 
 def application_errors(
-    *, event: Event, data: dict[str, Any], slots: set[str], now=None, email_unused: bool = True
+    *,
+    event: Event,
+    data: dict[str, Any],
+    slots: set[str],
+    now=None,
+    email_unused: bool = True,
+    outlet_vouches: bool = False,
 ) -> dict[str, list[str]]:
     """The rules a request must meet, as messages per form field ('__all__' for the form).
 
@@ -139,6 +145,8 @@ def application_errors(
         add("press_card_number", _("Give the number printed on your press card."))
     if has_card_file and card_year is None:
         add("press_card_year", _("Give the year shown on your press card."))
+    # A crew member named by their outlet needs no mission letter: the outlet vouches for them.
+    has_letter = has_letter or outlet_vouches
     if data.get("employment") == Employment.FREELANCE and not has_letter:
         add("mission_letter", _("Freelancers need a mission letter from the outlet they work for."))
     elif not has_card_file and not has_letter:
@@ -205,6 +213,7 @@ def request_submit(
     ip_address: str | None = None,
     now: dt.datetime | None = None,
     address_confirmed: bool = False,
+    outlet_vouches: bool = False,
 ) -> Submission:
     """Create a request with all its documents, or nothing at all.
 
@@ -221,7 +230,12 @@ def request_submit(
         pending = pending_uploads(draft_key)
         # An address already used is refused by the unique constraint (see _create_request).
         errors = application_errors(
-            event=event, data=data, slots=set(pending) | set(uploads), now=now, email_unused=False
+            event=event,
+            data=data,
+            slots=set(pending) | set(uploads),
+            now=now,
+            email_unused=False,
+            outlet_vouches=outlet_vouches,
         )
         if errors:
             field, messages = next(iter(errors.items()))
@@ -263,6 +277,11 @@ def request_submit(
             outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="submitted")
             outbox.enqueue("accreditation.send_contact_notice", request_id=req.pk)
             outbox.enqueue(RUN_CHECKS, request_id=req.pk)
+            # A crew member's request joins its outlet; one naming an outlet is grouped under
+            # it and its focal point asked to confirm (accreditation.outlets).
+            from accreditation.outlets.crews import request_submitted
+
+            request_submitted(request=req, address_confirmed=address_confirmed)
     except Exception:
         if stored:
             _keep_after_failure(draft_key, lambda: stored)

@@ -27,6 +27,7 @@ from accreditation.apply.forms import (
 )
 from accreditation.errors import ServiceError
 from accreditation.models import AccreditationRequest, Message
+from accreditation.outlets.crews import crew_from_session, crew_initial
 from accreditation.ratelimit import client_ip, status_view_allowed, submission_allowed
 from accreditation.review.capacity import waiting_positions
 from accreditation.workflow import action_allowed
@@ -110,6 +111,7 @@ def _apply(request, slug: str):
             return _address_step(request, event, expired=email)
 
     draft_key = _draft_key(request, f"apply:{event.pk}")
+    member = crew_from_session(request.session, event)  # a crew member's own link opened it
     if request.method == "POST" and email and not fresh:
         # The proof went stale while the form was open: keep what was typed (files already
         # kept stay kept; this post's are not taken) and send a new link to the same address.
@@ -136,7 +138,8 @@ def _apply(request, slug: str):
             received=frozenset(checked),
             oversized=getattr(request, "oversized_uploads", set()),
             refused=refused,
-            email=email if settings.PRESSPASS_CONFIRM_ADDRESS_FIRST or late else None,
+            email=email if settings.PRESSPASS_CONFIRM_ADDRESS_FIRST or late or member else None,
+            outlet_vouches=member is not None,
         )
         if form.is_valid():
             # This post's files go straight into the request; on failure they are kept.
@@ -150,6 +153,7 @@ def _apply(request, slug: str):
                     late_admission=late,
                     ip_address=client_ip(request),
                     address_confirmed=bool(email),
+                    outlet_vouches=member is not None,
                 )
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
@@ -168,7 +172,9 @@ def _apply(request, slug: str):
         form = ApplicationForm(
             event=event,
             pending=pending.pending_uploads(draft_key),
-            email=email if settings.PRESSPASS_CONFIRM_ADDRESS_FIRST or late else None,
+            email=email if settings.PRESSPASS_CONFIRM_ADDRESS_FIRST or late or member else None,
+            initial=crew_initial(member) if member else None,
+            outlet_vouches=member is not None,
         )
         status = 200
     return _apply_page(request, event, form, late, late_value, status=status)

@@ -21,6 +21,12 @@ TASK_LABELS = {
     "accreditation.run_checks": _("Document checks"),
     "accreditation.issue_badge": _("Badge issue"),
     "accreditation.render_print_batch": _("Print batch"),
+    "accreditation.update_badge_sessions": _("Badge: sessions changed"),
+    "outlets.send_email": _("E-mail about an outlet or its crew"),
+    "outlets.check_proof": _("Outlet proof checks"),
+    "interviews.send_email": _("Interview e-mail"),
+    "communications.plan_announcement": _("Announcement: its recipients"),
+    "communications.send_announcement_batch": _("Announcement: a batch of e-mails"),
 }
 STATES = {
     "waiting": _("waiting for the broker"),

@@ -25,6 +25,8 @@ from accreditation.models import (
     RejectionReason,
     Status,
 )
+from accreditation.outlets.crews import request_confirmation
+from accreditation.outlets.grouping import request_outlet
 from accreditation.ratelimit import client_ip
 from accreditation.review import documents, selectors
 from accreditation.review.admin_forms import (
@@ -250,6 +252,9 @@ class AccreditationRequestAdmin(SupervisorPages, admin.ModelAdmin):
                 and action_allowed("approve", req.status)
                 else None
             ),
+            # The outlet the request is grouped under, and its focal point's answer.
+            "outlet": request_outlet(req),
+            "outlet_confirmation": request_confirmation(req),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

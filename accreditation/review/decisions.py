@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accreditation.errors import ServiceError
+from accreditation.interviews.services import interviews_cancel_for_request
 from accreditation.models import AccreditationRequest, Message, RejectionReason, Status, Vetting
 from accreditation.notify import outbox
+from accreditation.outlets.quota import outlet_quota_release, outlet_quota_reserve
 from accreditation.review.capacity import places_release, places_reserve
 from accreditation.roles import require_decider, require_permission
 from accreditation.workflow import audit, require_allowed, transition
@@ -66,20 +68,34 @@ def request_approve(
         if req.event.second_approval and not _second_approval(req, actor, granted, note):
             request.first_approved_by_id = req.first_approved_by_id
             return  # the first of two approvals: it waits for another reviewer's
-        granted, waiting = places_reserve(req, granted)
-        transition(
-            req,
-            to=Status.APPROVED,
-            actor=actor,
-            reason=note,
-            data={"sessions": granted, "waiting": waiting},
+        if not outlet_quota_reserve(request=req, actor=actor):
+            quota_full = True  # its place in the outlet's line is kept (committed), then said
+        else:
+            quota_full = False
+            _approve(req, actor, granted, note)
+    if quota_full:
+        raise ServiceError(
+            "outlet_quota_full",
+            _("This outlet's quota is full: the request waits in its list for a place."),
         )
-        req.sessions_granted.set(granted)
-        req.decided_at = timezone.now()
-        req.save(update_fields=["decided_at"])
-        outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="approved")
-        outbox.enqueue(ISSUE_BADGE_TASK, request_id=req.pk)
     request.status = req.status
+
+
+def _approve(req: AccreditationRequest, actor, granted: list[int], note: str) -> None:
+    """Inside request_approve's transaction, the request locked: grant what places allow."""
+    granted, waiting = places_reserve(req, granted)
+    transition(
+        req,
+        to=Status.APPROVED,
+        actor=actor,
+        reason=note,
+        data={"sessions": granted, "waiting": waiting},
+    )
+    req.sessions_granted.set(granted)
+    req.decided_at = timezone.now()
+    req.save(update_fields=["decided_at"])
+    outbox.enqueue("accreditation.send_request_email", request_id=req.pk, kind="approved")
+    outbox.enqueue(ISSUE_BADGE_TASK, request_id=req.pk)
 
 
 def _second_approval(req: AccreditationRequest, actor, granted: list[int], note: str) -> bool:
@@ -131,6 +147,7 @@ def request_reject(
         Message.objects.create(
             request=req, author=Message.Author.STAFF, staff_user=actor, body=reason_text
         )
+        outlet_quota_release(request=req, actor=actor)
         outbox.enqueue(
             "accreditation.send_request_email",
             request_id=req.pk,
@@ -174,6 +191,8 @@ def request_revoke(*, request: AccreditationRequest, actor, reason: str) -> None
         req = _locked(request, actor)
         transition(req, to=require_allowed("revoke", req), actor=actor, reason=reason.strip())
         places_release(req)
+        outlet_quota_release(request=req, actor=actor)
+        interviews_cancel_for_request(request=req, actor=actor)
         Message.objects.create(
             request=req, author=Message.Author.STAFF, staff_user=actor, body=reason.strip()
         )

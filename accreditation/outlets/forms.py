@@ -1,0 +1,106 @@
+"""The outlets' public forms: the registration (with the bot defences of the address step:
+honeypot, minimum fill time, proof of work), a crew member, a confirmation answer, and
+staff's decision. Rules live in the services; these parse input."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from accreditation.apply.forms import AddressForm, BotChecks, file_help
+from accreditation.apply.pow import pow_challenge, pow_enabled
+from accreditation.models import Document, OutletType, Role
+
+PROOF_SLOT = Document.Kind.MISSION_LETTER  # checked as a mission letter: PDF, JPEG or PNG
+
+
+def bootstrap(form: forms.Form) -> None:
+    """Bootstrap's classes on the widgets."""
+    for name, field in form.fields.items():
+        if isinstance(field.widget, forms.HiddenInput) or name == "homepage":
+            continue
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        field.widget.attrs["class"] = css
+
+
+class OutletForm(BotChecks, forms.Form):
+    name = forms.CharField(label=_("Outlet name"), max_length=200)
+    outlet_type = forms.ChoiceField(label=_("Outlet type"), choices=OutletType.choices)
+    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    website = forms.URLField(
+        label=_("Website"),
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"dir": "ltr", "inputmode": "url"}),
+    )
+    focal_name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        help_text=_("The outlet's focal point: the person who submits its crew."),
+    )
+    focal_email = forms.EmailField(
+        label=_("Your e-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+        help_text=_("The link to your outlet's page is sent here once it is approved."),
+    )
+    proof = forms.FileField(
+        label=_("Proof of the outlet"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+    homepage = forms.CharField(required=False, label=_("Leave this field empty"))
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+    altcha = forms.CharField(required=False, widget=forms.HiddenInput)
+    too_fast = _("That was very fast. Please check your answers, then send the form again.")
+    clean_altcha = AddressForm.clean_altcha  # the same proof of work as the address step
+
+    def __init__(self, *args, kept_proof=None, proof_error: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bot_checks_init()
+        bootstrap(self)
+        self.challenge = pow_challenge() if pow_enabled() else ""
+        self.kept_proof = kept_proof  # a PendingUpload from an earlier refused post
+        self.proof_error = proof_error
+        self.fields["proof"].help_text = " ".join(
+            [
+                str(_("The outlet's registration, or a letter from its editor on letterhead.")),
+                str(file_help(PROOF_SLOT)),
+            ]
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.proof_error:
+            self.add_error("proof", self.proof_error)
+        elif not cleaned.get("proof") and self.kept_proof is None:
+            self.add_error(
+                "proof",
+                _("Attach the outlet's registration or a letter from its editor."),
+            )
+        return cleaned
+
+
+class CrewMemberForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "off", "dir": "ltr"})
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("ask", _("Ask for more")), ("reject", _("Reject"))],
+    )
+    message = forms.CharField(
+        label=_("Message to the focal point"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
