@@ -66,7 +66,10 @@ def test_a_revoked_place_goes_to_the_next_in_line_with_their_badge_and_an_email(
     assert opening in badge.sessions.all()  # the badge, not printed yet, signed again
     from accreditation.badges.signing import load_public_keys, verify_code
 
-    assert opening.pk in verify_code(badge.qr_text, load_public_keys(settings.BADGE_PUBLIC_KEYS)).session_ids
+    assert (
+        opening.pk
+        in verify_code(badge.qr_text, load_public_keys(settings.BADGE_PUBLIC_KEYS)).session_ids
+    )
     assert not WaitingPlace.objects.exists()
     (told,) = [m for m in mail.outbox if m.to == [second.email]]
     assert "A place became free" in told.subject
