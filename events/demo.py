@@ -50,6 +50,11 @@ def seed_ga93(*, keep_published_dates: bool = False, today: dt.date | None = Non
             slug=GA93_SLUG,
             defaults=dict(
                 name="93rd session of the INTERPOL General Assembly",
+                names={
+                    "fr": "93e session de l'Assemblée générale d'INTERPOL",
+                    "es": "93.ª reunión de la Asamblea General de INTERPOL",
+                    "ar": "الدورة الثالثة والتسعون للجمعية العامة للإنتربول",
+                },
                 organiser="DGSN–DGST, Kingdom of Morocco",
                 venue="Jardins de la Menara",
                 city="Marrakech",
@@ -69,6 +74,18 @@ def seed_ga93(*, keep_published_dates: bool = False, today: dt.date | None = Non
                     "Badge desk at the Jardins de la Menara entrance, from the day before the opening. "
                     "Bring your identity document and your press card or mission letter."
                 ),
+                badge_collection_infos={
+                    "fr": "Comptoir des badges à l'entrée des Jardins de la Menara, dès la veille de "
+                    "l'ouverture. Apportez votre pièce d'identité et votre carte de presse ou votre "
+                    "lettre de mission.",
+                    "ar": "مكتب الشارات عند مدخل حدائق المنارة، ابتداءً من اليوم السابق للافتتاح. "
+                    "أحضر وثيقة هويتك وبطاقتك الصحفية أو رسالة التكليف.",
+                    "es": "Mostrador de credenciales en la entrada de los Jardines de la Menara, desde "
+                    "la víspera de la inauguración. Traiga su documento de identidad y su carné de "
+                    "prensa o carta de misión.",
+                },
+                # The host prints French and Arabic on every badge.
+                badge_languages=["fr", "ar"],
                 colour="#0B3D91",
             ),
         )
