@@ -65,10 +65,14 @@ def send_to_applicant(
     )
 
 
+def _admin_url(req: AccreditationRequest) -> str:
+    """The request's page in the staff's admin, for the notices staff receive."""
+    return f"{settings.SITE_URL}/admin/accreditation/accreditationrequest/{req.pk}/change/"
+
+
 def send_contact_notice(req: AccreditationRequest, *, message_id: str | None = None) -> None:
     event = req.event
-    admin_path = f"/admin/accreditation/accreditationrequest/{req.pk}/change/"
-    context = {"req": req, "event": event, "admin_url": settings.SITE_URL + admin_path}
+    context = {"req": req, "event": event, "admin_url": _admin_url(req)}
     _send(
         "contact_notice",
         context,
@@ -121,8 +125,7 @@ def send_address_check(check: AddressCheck, *, message_id: str | None = None) ->
 def send_answer_notice(req: AccreditationRequest, user, *, message_id: str | None = None) -> None:
     """To the member of staff who asked: the journalist has answered."""
     event = req.event
-    admin_path = f"/admin/accreditation/accreditationrequest/{req.pk}/change/"
-    context = {"req": req, "event": event, "admin_url": settings.SITE_URL + admin_path}
+    context = {"req": req, "event": event, "admin_url": _admin_url(req)}
     _send(
         "answer_notice",
         context,
