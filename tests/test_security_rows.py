@@ -397,8 +397,132 @@ def url_names() -> list[tuple[str, frozenset[str]]]:
 UNFILLABLE = {"gate:api_photo"}  # a short-lived signed ticket from a scan, answered with JPEG
 
 
+def capability_objects(event, *, journalist, reviewer, press_office, capture) -> dict:
+    """One of each thing of the three capability apps, made through their services: an
+    announcement with a file, sent to the accredited ``journalist`` (the outbox's tasks make
+    and send its delivery); an interview target, and the journalist's interview request
+    forwarded to its contact; an outlet registered with its proof and approved (which asks it
+    to confirm the event's requests naming it), a member of its crew, and an outlet quota.
+
+    Returns, for url_kwargs, the models of the ``pk`` arguments of their admin pages
+    (``by_pk``), and the arguments of each private link (``links``), taken from the link the
+    app itself makes, so that each token is a real one for its purpose."""
+    from urllib.parse import urlsplit
+
+    from django.db import transaction
+
+    from accreditation.apply.pending import uploads_check
+    from accreditation.communications import links as announcement_links
+    from accreditation.communications import services as announcements
+    from accreditation.communications.models import Announcement, Attachment, Delivery
+    from accreditation.interviews import contact
+    from accreditation.interviews import services as interviews
+    from accreditation.interviews.models import InterviewRequest, InterviewTarget
+    from accreditation.outlets import crews, registration
+    from accreditation.outlets import links as outlet_links
+    from accreditation.outlets.forms import PROOF_SLOT
+    from accreditation.outlets.models import Confirmation, Outlet, OutletQuota, OutletStatus
+
+    # An announcement with a programme, sent: the journalist received it (their delivery).
+    announcement = announcements.announcement_save(
+        announcement=Announcement(
+            event=event,
+            titles={"fr": "Conférence de presse", "en": "Press conference"},
+            bodies={"fr": "Elle aura lieu au Centre de presse.", "en": "At the Press centre."},
+        ),
+        actor=press_office,
+        files=[upload("programme.pdf", pdf_bytes("Programme"), "application/pdf")],
+    )
+    with capture(execute=True), transaction.atomic():
+        announcements.announcement_send(announcement=announcement, actor=press_office)
+    attachment = Attachment.objects.get(announcement=announcement)
+    delivery = Delivery.objects.get(announcement=announcement, request=journalist)
+    assert delivery.state == Delivery.State.SENT, delivery.state
+
+    # An interview target, and the journalist's request forwarded to its contact.
+    target = InterviewTarget(
+        event=event,
+        kind=InterviewTarget.Kind.DELEGATION,
+        country="MA",
+        contact_name="Nadia Contact",
+        contact_email="contact-ma@example.org",
+        contact_language="fr",
+    )
+    interviews.target_save(target=target, actor=press_office)
+    interview = interviews.interview_ask(
+        request=journalist,
+        target=target,
+        topic="Cybercrime cooperation",
+        languages=["fr", "en"],
+        format="camera",
+        preferred_times=[],
+    )
+    interviews.interview_forward(interview=interview, actor=press_office)
+    interview.refresh_from_db()
+
+    # An outlet, registered by its focal point with its proof (checked by content) and
+    # approved; its approval asks it to confirm the requests naming it ("Le Matin").
+    checked, refused = uploads_check(
+        uploads={PROOF_SLOT: upload("letter.pdf", pdf_bytes("Editor's letter"))}
+    )
+    assert not refused, refused
+    outlet = registration.outlet_register(
+        event=event,
+        data={
+            "name": "Le Matin",
+            "outlet_type": "print",
+            "country": "MA",
+            "website": "https://lematin.ma",
+            "focal_name": "Nadia Bennani",
+            "focal_email": "editor@lematin.ma",
+        },
+        proof=checked[PROOF_SLOT],
+        language="fr",
+    )
+    registration.outlet_approve(actor=reviewer, outlet=outlet)
+    outlet.refresh_from_db()
+    assert outlet.status == OutletStatus.APPROVED
+    member = crews.crew_add(
+        outlet=outlet, name="Omar Tazi", email="omar@lematin.ma", role="camera", language="fr"
+    )
+    confirmation = Confirmation.objects.get(outlet=outlet, request=journalist)
+    # A quota has no service: staff set it in the admin, a plain form.
+    OutletQuota.objects.create(event=event, outlet_type="tv", people=6)
+
+    def kwargs_of(url: str) -> dict:
+        return resolve(urlsplit(url).path).kwargs
+
+    status = kwargs_of(apply.status_path(journalist))
+    return {
+        "by_pk": {
+            "admin:communications_announcement_preview": Announcement,
+            "admin:communications_announcement_send": Announcement,
+            "admin:communications_announcement_resend": Announcement,
+            "admin:communications_announcement_deliveries": Announcement,
+            "admin:communications_announcement_file": {"pk": Announcement, "file_pk": Attachment},
+            "admin:interviews_triage": InterviewRequest,
+            "admin:outlets_outlet_decide": Outlet,
+        },
+        "links": {
+            "communications:unsubscribe": kwargs_of(
+                announcement_links.unsubscribe_path(journalist)
+            ),
+            "communications:file": kwargs_of(
+                announcement_links.file_path(journalist, attachment.pk)
+            ),
+            # The journalist's own interview posts, from their status page.
+            "interviews:ask": status,
+            "interviews:act": {**status, "pk": interview.pk, "action": "confirm"},
+            "interviews:contact": kwargs_of(contact.contact_path(interview)),
+            "outlets:focal": kwargs_of(outlet_links.focal_url(outlet)),
+            "outlets:crew": kwargs_of(outlet_links.crew_url(member)),
+            "outlets:confirm": kwargs_of(outlet_links.confirm_url(confirmation)),
+        },
+    }
+
+
 @pytest.fixture
-def site(event, tmp_path):
+def site(event, tmp_path, django_capture_on_commit_callbacks):
     """One of everything a URL of the project may need, made the real way."""
     from django.contrib.contenttypes.models import ContentType
     from django_otp.plugins.otp_static.models import StaticDevice
@@ -412,6 +536,7 @@ def site(event, tmp_path):
     superuser = make_user("root", "Supervisor", is_superuser=True)
     agent = make_user("gate", "Gate agent")
     reviewer = make_user("reviewer", "Reviewer")
+    press_office = make_user("press", "Press office")
     req = make_request(event)
     approved = make_request(event)
     review.request_approve(request=approved, actor=reviewer)
@@ -433,6 +558,14 @@ def site(event, tmp_path):
     Client().post(reverse("admin:login"), {"username": "root", "password": "wrong password"})
     Client().post(reverse("admin:login"), {"username": "root", "password": "correct horse battery"})
 
+    made = capability_objects(
+        event,
+        journalist=approved,
+        reviewer=reviewer,
+        press_office=press_office,
+        capture=django_capture_on_commit_callbacks,
+    )
+
     status_kwargs = resolve(status_path(req)).kwargs
     by_pk = {
         "admin:accreditation_request_decide": AccreditationRequest,
@@ -442,6 +575,7 @@ def site(event, tmp_path):
         "desk:batch": PrintBatch,
         "desk:batch_file": PrintBatch,
         "desk:badge": Badge,
+        **made["by_pk"],
     }
     return {
         "event": event,
@@ -449,8 +583,10 @@ def site(event, tmp_path):
         "checkpoint": checkpoint,
         "superuser": superuser,
         "agent": agent,
+        "press_office": press_office,
         "status_kwargs": status_kwargs,
         "by_pk": by_pk,
+        "links": made["links"],
         "event_content_type": ContentType.objects.get_for_model(Event).pk,
     }
 
@@ -480,7 +616,16 @@ def _first_pk(model):
     return obj.pk
 
 
+def _pk_models(entry) -> dict:
+    """A ``by_pk`` entry: the model of the ``pk`` argument, or a model per argument."""
+    return entry if isinstance(entry, dict) else {"pk": entry}
+
+
 def url_kwargs(name: str, args: frozenset[str], site: dict) -> dict:
+    if name in site["links"]:  # a private link: its arguments as the app makes it, token and all
+        link = site["links"][name]
+        assert set(link) == args, (name, sorted(link), sorted(args))
+        return dict(link)
     kwargs = {}
     for arg in args:
         if arg == "slug":
@@ -502,8 +647,8 @@ def url_kwargs(name: str, args: frozenset[str], site: dict) -> dict:
             kwargs[arg] = site["superuser"].pk
         elif arg == "object_id":
             kwargs[arg] = _first_pk(_admin_model(name))
-        elif arg == "pk" and name in site["by_pk"]:
-            kwargs[arg] = _first_pk(site["by_pk"][name])
+        elif name in site["by_pk"] and arg in _pk_models(site["by_pk"][name]):
+            kwargs[arg] = _first_pk(_pk_models(site["by_pk"][name])[arg])
         else:
             raise Unfillable(f"{name}: {arg}")
     return kwargs
@@ -545,6 +690,21 @@ def test_row3_every_html_page_reachable_by_url_name_carries_the_strict_headers(s
         ("supervisor", "admin:index"),
         ("supervisor", "desk:queue"),
         ("supervisor", "admin:accreditation_accreditationrequest_change"),
+        # The capability apps' pages, their private links included.
+        ("anonymous", "communications:unsubscribe"),
+        ("anonymous", "interviews:contact"),
+        ("anonymous", "outlets:register"),
+        ("anonymous", "outlets:focal"),
+        ("anonymous", "outlets:crew"),
+        ("anonymous", "outlets:confirm"),
+        ("supervisor", "admin:communications_announcement_change"),
+        ("supervisor", "admin:communications_announcement_preview"),
+        ("supervisor", "admin:communications_announcement_deliveries"),
+        ("supervisor", "admin:interviews_board"),
+        ("supervisor", "admin:interviews_triage"),
+        ("supervisor", "admin:interviews_interviewtarget_change"),
+        ("supervisor", "admin:outlets_outlet_change"),
+        ("supervisor", "admin:outlets_outletquota_change"),
     }
     assert must <= html_pages, must - html_pages
     assert len(html_pages) >= 60, len(html_pages)

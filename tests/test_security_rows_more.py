@@ -3,8 +3,10 @@ stack: the real Django test client and middleware, the real services and Celery 
 storage on disk, the clock moved with time_machine. Nothing of ours is mocked.
 
 - Row 18: every named URL of the project, asked for anonymously and as each staff role
-  (reviewer, supervisor, badge desk, gate agent), answers as one expected matrix says; a gate
-  agent gets no admin page but signing in and out; reviewers cannot delete or export in bulk.
+  (reviewer, supervisor, badge desk, gate agent, press office), answers as one expected matrix
+  says; a gate agent gets no admin page but signing in and out; the press office gets the
+  announcements and interviews and never a request, a document or an export of requests;
+  reviewers cannot delete or export in bulk.
 - Row 20: a status link's token is 160 bits of HMAC over a fresh 128-bit nonce, unrelated
   from one request to the next and kept nowhere; an unknown reference, a wrong token and an
   expired link get the same 404, byte for byte.
@@ -52,7 +54,7 @@ from tests.factories import (
     make_request,
     make_user,
 )
-from tests.test_security_rows import UNFILLABLE, url_kwargs, url_names
+from tests.test_security_rows import UNFILLABLE, capability_objects, url_kwargs, url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -64,14 +66,15 @@ def files_on_disk(folder: Path) -> set[Path]:
 # --- Row 18: the URL x role matrix -----------------------------------------------------------
 
 # The columns of the matrix, in this order.
-ANONYMOUS, REVIEWER, SUPERVISOR, DESK, GATE = (
+ANONYMOUS, REVIEWER, SUPERVISOR, DESK, GATE, PRESS = (
     "anonymous",
     "reviewer",
     "supervisor",
     "badge desk",
     "gate agent",
+    "press office",
 )
-VISITORS = (ANONYMOUS, REVIEWER, SUPERVISOR, DESK, GATE)
+VISITORS = (ANONYMOUS, REVIEWER, SUPERVISOR, DESK, GATE, PRESS)
 
 # What a GET answers. OK: the page (200). NO: refused — a visitor is sent to the sign-in page,
 # a signed-in one gets 401/403/404 (or is sent to sign in again); a link without its token is
@@ -82,158 +85,222 @@ OK, NO, GO, POST, IN = "OK", "NO", "GO", "POST", "IN"
 # Each role's browser carries the two credentials the project knows: a session (signed in, as
 # force_login does) and a gate token issued to them (the gate API reads only that one). The
 # matrix is what the product must do, not a snapshot: the cells it does not do yet are in
+# KNOWN_GAPS below, each checked by a strict xfail test (the matrix test leaves them out).
 #
 # fmt: off
-MATRIX: dict[str, tuple[str, str, str, str, str]] = {
-    #                                                     anon  review super desk  gate
+MATRIX: dict[str, tuple[str, str, str, str, str, str]] = {
+    #                                                     anon  review super desk  gate  press
     # The journalists' side: the same for everyone.
-    "accreditation:events":                               (OK,   OK,   OK,   OK,   OK),
-    "accreditation:apply":                                (OK,   OK,   OK,   OK,   OK),
-    "accreditation:submitted":                            (GO,   GO,   GO,   GO,   GO),
-    "accreditation:resend_link":                          (POST, POST, POST, POST, POST),
-    "accreditation:address_start":                        (POST, POST, POST, POST, POST),
-    "accreditation:address_sent":                         (GO,   GO,   GO,   GO,   GO),
-    "accreditation:address_confirm":                      (NO,   NO,   NO,   NO,   NO),
-    "accreditation:status":                               (OK,   OK,   OK,   OK,   OK),
+    "accreditation:events":                               (OK,   OK,   OK,   OK,   OK,   OK),
+    "accreditation:apply":                                (OK,   OK,   OK,   OK,   OK,   OK),
+    "accreditation:submitted":                            (GO,   GO,   GO,   GO,   GO,   GO),
+    "accreditation:resend_link":                          (POST, POST, POST, POST, POST, POST),
+    "accreditation:address_start":                        (POST, POST, POST, POST, POST, POST),
+    "accreditation:address_sent":                         (GO,   GO,   GO,   GO,   GO,   GO),
+    "accreditation:address_confirm":                      (NO,   NO,   NO,   NO,   NO,   NO),
+    "accreditation:status":                               (OK,   OK,   OK,   OK,   OK,   OK),
     # Signing in and out, and the second factor.
-    "admin:login":                                        (OK,   IN,   IN,   IN,   IN),
-    "admin:logout":                                       (POST, POST, POST, POST, POST),
-    "admin:staff_enrol":                                  (NO,   OK,   OK,   OK,   OK),
-    "admin:staff_recovery_codes":                         (NO,   OK,   OK,   OK,   NO),
-    "admin:password_change":                              (NO,   OK,   OK,   OK,   NO),
-    "admin:password_change_done":                         (NO,   OK,   OK,   OK,   NO),
+    "admin:login":                                        (OK,   IN,   IN,   IN,   IN,   IN),
+    "admin:logout":                                       (POST, POST, POST, POST, POST, POST),
+    "admin:staff_enrol":                                  (NO,   OK,   OK,   OK,   OK,   OK),
+    "admin:staff_recovery_codes":                         (NO,   OK,   OK,   OK,   NO,   OK),
+    "admin:password_change":                              (NO,   OK,   OK,   OK,   NO,   OK),
+    "admin:password_change_done":                         (NO,   OK,   OK,   OK,   NO,   OK),
     # The admin itself. The desk is let in for the holder's photo (desk/badge.html shows it
-    # through admin:accreditation_document_file); a gate agent has nothing to do there.
-    "admin:index":                                        (NO,   OK,   OK,   OK,   NO),
-    "admin:jsi18n":                                       (NO,   OK,   OK,   OK,   NO),
-    "admin:app_list":                                     (NO,   OK,   OK,   NO,   NO),
-    "admin:autocomplete":                                 (NO,   NO,   NO,   NO,   NO),
-    "admin:view_on_site":                                 (NO,   NO,   NO,   NO,   NO),
-    # Requests: reviewers and supervisors; no one adds or deletes one here; decisions are
-    # POSTs (GET refused); only supervisors export, vet and read the statistics.
-    "admin:accreditation_accreditationrequest_changelist": (NO,  OK,   OK,   NO,   NO),
-    "admin:accreditation_accreditationrequest_change":    (NO,   OK,   OK,   NO,   NO),
-    "admin:accreditation_accreditationrequest_history":   (NO,   OK,   OK,   NO,   NO),
-    "admin:accreditation_accreditationrequest_add":       (NO,   NO,   NO,   NO,   NO),
-    "admin:accreditation_accreditationrequest_delete":    (NO,   NO,   NO,   NO,   NO),
-    "admin:accreditation_request_decide":                 (NO,   NO,   NO,   NO,   NO),
-    "admin:accreditation_request_export":                 (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_request_statistics":             (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_request_vetting":                (NO,   NO,   OK,   NO,   NO),
+    # through admin:accreditation_document_file), the press office for its announcements and
+    # interviews; a gate agent has nothing to do there.
+    "admin:index":                                        (NO,   OK,   OK,   OK,   NO,   OK),
+    "admin:jsi18n":                                       (NO,   OK,   OK,   OK,   NO,   OK),
+    "admin:app_list":                                     (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:autocomplete":                                 (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:view_on_site":                                 (NO,   NO,   NO,   NO,   NO,   NO),
+    # Requests: reviewers and supervisors (not the press office); no one adds or deletes one
+    # here; decisions are POSTs (GET refused); only supervisors export, vet and read the
+    # statistics.
+    "admin:accreditation_accreditationrequest_changelist": (NO,  OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_accreditationrequest_change":    (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_accreditationrequest_history":   (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_accreditationrequest_add":       (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_accreditationrequest_delete":    (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_request_decide":                 (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_request_export":                 (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_request_statistics":             (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_request_vetting":                (NO,   NO,   OK,   NO,   NO,   NO),
     # Documents: an identity document for reviewers and supervisors only; the photo for the
-    # badge desk too (to match the face); never for a gate agent.
-    "admin:accreditation_document_file":                  (NO,   OK,   OK,   NO,   NO),
-    "admin:accreditation_document_file (photo)":          (NO,   OK,   OK,   OK,   NO),
+    # badge desk too (to match the face); never for a gate agent nor the press office.
+    "admin:accreditation_document_file":                  (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_document_file (photo)":          (NO,   OK,   OK,   OK,   NO,   NO),
     # The audit log and the background tasks: supervisors read them; no one edits them.
-    "admin:accreditation_auditentry_changelist":          (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_auditentry_change":              (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_auditentry_history":             (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_auditentry_add":                 (NO,   NO,   NO,   NO,   NO),
-    "admin:accreditation_auditentry_delete":              (NO,   NO,   NO,   NO,   NO),
-    "admin:accreditation_outboxtask_changelist":          (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_outboxtask_change":              (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_outboxtask_history":             (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_outboxtask_add":                 (NO,   NO,   NO,   NO,   NO),
-    "admin:accreditation_outboxtask_delete":              (NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_auditentry_changelist":          (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_auditentry_change":              (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_auditentry_history":             (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_auditentry_add":                 (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_auditentry_delete":              (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_outboxtask_changelist":          (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_outboxtask_change":              (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_outboxtask_history":             (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_outboxtask_add":                 (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_outboxtask_delete":              (NO,   NO,   NO,   NO,   NO,   NO),
     # The scan log: supervisors, read-only; gate agents record scans, they do not read them.
-    "admin:accreditation_scan_changelist":                (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_scan_change":                    (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_scan_history":                   (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_scan_add":                       (NO,   NO,   NO,   NO,   NO),
-    "admin:accreditation_scan_delete":                    (NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_scan_changelist":                (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_scan_change":                    (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_scan_history":                   (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_scan_add":                       (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_scan_delete":                    (NO,   NO,   NO,   NO,   NO,   NO),
     # Late admissions: reviewers grant them (after the deadline); never deleted.
-    "admin:accreditation_lateadmission_changelist":       (NO,   OK,   OK,   NO,   NO),
-    "admin:accreditation_lateadmission_change":           (NO,   OK,   OK,   NO,   NO),
-    "admin:accreditation_lateadmission_history":          (NO,   OK,   OK,   NO,   NO),
-    "admin:accreditation_lateadmission_add":              (NO,   OK,   OK,   NO,   NO),
-    "admin:accreditation_lateadmission_delete":           (NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_lateadmission_changelist":       (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_lateadmission_change":           (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_lateadmission_history":          (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_lateadmission_add":              (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_lateadmission_delete":           (NO,   NO,   NO,   NO,   NO,   NO),
     # Rejection reasons: reviewers read them, supervisors write them.
-    "admin:accreditation_rejectionreason_changelist":     (NO,   OK,   OK,   NO,   NO),
-    "admin:accreditation_rejectionreason_change":         (NO,   OK,   OK,   NO,   NO),
-    "admin:accreditation_rejectionreason_history":        (NO,   OK,   OK,   NO,   NO),
-    "admin:accreditation_rejectionreason_add":            (NO,   NO,   OK,   NO,   NO),
-    "admin:accreditation_rejectionreason_delete":         (NO,   NO,   NO,   NO,   NO),
-    # Events and sessions: reviewers read, supervisors change; checkpoints are supervisors'.
-    "admin:events_event_changelist":                      (NO,   OK,   OK,   NO,   NO),
-    "admin:events_event_change":                          (NO,   OK,   OK,   NO,   NO),
-    "admin:events_event_history":                         (NO,   OK,   OK,   NO,   NO),
-    "admin:events_event_add":                             (NO,   NO,   NO,   NO,   NO),
-    "admin:events_event_delete":                          (NO,   NO,   NO,   NO,   NO),
-    "admin:events_session_changelist":                    (NO,   OK,   OK,   NO,   NO),
-    "admin:events_session_change":                        (NO,   OK,   OK,   NO,   NO),
-    "admin:events_session_history":                       (NO,   OK,   OK,   NO,   NO),
-    "admin:events_session_add":                           (NO,   NO,   OK,   NO,   NO),
-    "admin:events_session_delete":                        (NO,   NO,   NO,   NO,   NO),
-    "admin:events_checkpoint_changelist":                 (NO,   NO,   OK,   NO,   NO),
-    "admin:events_checkpoint_change":                     (NO,   NO,   OK,   NO,   NO),
-    "admin:events_checkpoint_history":                    (NO,   NO,   OK,   NO,   NO),
-    "admin:events_checkpoint_timeline":                   (NO,   NO,   OK,   NO,   NO),
-    "admin:events_checkpoint_add":                        (NO,   NO,   OK,   NO,   NO),
-    "admin:events_checkpoint_delete":                     (NO,   NO,   NO,   NO,   NO),
+    "admin:accreditation_rejectionreason_changelist":     (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_rejectionreason_change":         (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_rejectionreason_history":        (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:accreditation_rejectionreason_add":            (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:accreditation_rejectionreason_delete":         (NO,   NO,   NO,   NO,   NO,   NO),
+    # Events and sessions: reviewers and the press office (an announcement concerns a session)
+    # read, supervisors change; checkpoints are supervisors'.
+    "admin:events_event_changelist":                      (NO,   OK,   OK,   NO,   NO,   OK),
+    "admin:events_event_change":                          (NO,   OK,   OK,   NO,   NO,   OK),
+    "admin:events_event_history":                         (NO,   OK,   OK,   NO,   NO,   OK),
+    "admin:events_event_add":                             (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:events_event_delete":                          (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:events_session_changelist":                    (NO,   OK,   OK,   NO,   NO,   OK),
+    "admin:events_session_change":                        (NO,   OK,   OK,   NO,   NO,   OK),
+    "admin:events_session_history":                       (NO,   OK,   OK,   NO,   NO,   OK),
+    "admin:events_session_add":                           (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:events_session_delete":                        (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:events_checkpoint_changelist":                 (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:events_checkpoint_change":                     (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:events_checkpoint_history":                    (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:events_checkpoint_timeline":                   (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:events_checkpoint_add":                        (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:events_checkpoint_delete":                     (NO,   NO,   NO,   NO,   NO,   NO),
     # Accounts: supervisors see the users (to reset a lost second factor); nothing more.
-    "admin:auth_user_changelist":                         (NO,   NO,   OK,   NO,   NO),
-    "admin:auth_user_change":                             (NO,   NO,   OK,   NO,   NO),
-    "admin:auth_user_history":                            (NO,   NO,   OK,   NO,   NO),
-    "admin:auth_user_add":                                (NO,   NO,   NO,   NO,   NO),
-    "admin:auth_user_delete":                             (NO,   NO,   NO,   NO,   NO),
-    "admin:auth_user_password_change":                    (NO,   NO,   NO,   NO,   NO),
-    "admin:auth_group_changelist":                        (NO,   NO,   NO,   NO,   NO),
-    "admin:auth_group_change":                            (NO,   NO,   NO,   NO,   NO),
-    "admin:auth_group_history":                           (NO,   NO,   NO,   NO,   NO),
-    "admin:auth_group_add":                               (NO,   NO,   NO,   NO,   NO),
-    "admin:auth_group_delete":                            (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_totp_totpdevice_changelist":               (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_totp_totpdevice_change":                   (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_totp_totpdevice_history":                  (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_totp_totpdevice_add":                      (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_totp_totpdevice_delete":                   (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_totp_totpdevice_config":                   (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_totp_totpdevice_qrcode":                   (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_static_staticdevice_changelist":           (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_static_staticdevice_change":               (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_static_staticdevice_history":              (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_static_staticdevice_add":                  (NO,   NO,   NO,   NO,   NO),
-    "admin:otp_static_staticdevice_delete":               (NO,   NO,   NO,   NO,   NO),
+    "admin:auth_user_changelist":                         (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:auth_user_change":                             (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:auth_user_history":                            (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:auth_user_add":                                (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:auth_user_delete":                             (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:auth_user_password_change":                    (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:auth_group_changelist":                        (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:auth_group_change":                            (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:auth_group_history":                           (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:auth_group_add":                               (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:auth_group_delete":                            (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_totp_totpdevice_changelist":               (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_totp_totpdevice_change":                   (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_totp_totpdevice_history":                  (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_totp_totpdevice_add":                      (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_totp_totpdevice_delete":                   (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_totp_totpdevice_config":                   (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_totp_totpdevice_qrcode":                   (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_static_staticdevice_changelist":           (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_static_staticdevice_change":               (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_static_staticdevice_history":              (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_static_staticdevice_add":                  (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:otp_static_staticdevice_delete":               (NO,   NO,   NO,   NO,   NO,   NO),
     # The sign-in throttle's records (django-axes): superusers only.
-    "admin:axes_accessattempt_changelist":                (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accessattempt_change":                    (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accessattempt_history":                   (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accessattempt_add":                       (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accessattempt_delete":                    (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accessfailurelog_changelist":             (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accessfailurelog_change":                 (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accessfailurelog_history":                (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accessfailurelog_add":                    (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accessfailurelog_delete":                 (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accesslog_changelist":                    (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accesslog_change":                        (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accesslog_history":                       (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accesslog_add":                           (NO,   NO,   NO,   NO,   NO),
-    "admin:axes_accesslog_delete":                        (NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accessattempt_changelist":                (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accessattempt_change":                    (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accessattempt_history":                   (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accessattempt_add":                       (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accessattempt_delete":                    (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accessfailurelog_changelist":             (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accessfailurelog_change":                 (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accessfailurelog_history":                (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accessfailurelog_add":                    (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accessfailurelog_delete":                 (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accesslog_changelist":                    (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accesslog_change":                        (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accesslog_history":                       (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accesslog_add":                           (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:axes_accesslog_delete":                        (NO,   NO,   NO,   NO,   NO,   NO),
     # The badge desk: the desk, and supervisors (who hold print_badge).
-    "desk:queue":                                         (NO,   NO,   OK,   OK,   NO),
-    "desk:handover":                                      (NO,   NO,   OK,   OK,   NO),
-    "desk:batch":                                         (NO,   NO,   OK,   OK,   NO),
-    "desk:batch_file":                                    (NO,   NO,   OK,   OK,   NO),
-    "desk:badge":                                         (NO,   NO,   OK,   OK,   NO),
+    "desk:queue":                                         (NO,   NO,   OK,   OK,   NO,   NO),
+    "desk:handover":                                      (NO,   NO,   OK,   OK,   NO,   NO),
+    "desk:batch":                                         (NO,   NO,   OK,   OK,   NO,   NO),
+    "desk:batch_file":                                    (NO,   NO,   OK,   OK,   NO,   NO),
+    "desk:badge":                                         (NO,   NO,   OK,   OK,   NO,   NO),
     # The gates: gate agents, and supervisors (who hold scan_badge). The API reads the gate
     # token only; its POST endpoints take no GET.
-    "gate:checkpoints":                                   (NO,   NO,   OK,   NO,   OK),
-    "gate:page":                                          (NO,   NO,   OK,   NO,   OK),
-    "gate:service_worker":                                (OK,   OK,   OK,   OK,   OK),
-    "gate:api_token":                                     (NO,   NO,   OK,   NO,   OK),
-    "gate:api_revocations":                               (NO,   NO,   OK,   NO,   OK),
-    "gate:api_counters":                                  (NO,   NO,   OK,   NO,   OK),
-    "gate:api_scan":                                      (POST, POST, POST, POST, POST),
-    "gate:api_offline_scans":                             (POST, POST, POST, POST, POST),
-    "gate:api_openapi":                                   (OK,   OK,   OK,   OK,   OK),
-    "gate:api_not_found":                                 (NO,   NO,   NO,   NO,   NO),
+    "gate:checkpoints":                                   (NO,   NO,   OK,   NO,   OK,   NO),
+    "gate:page":                                          (NO,   NO,   OK,   NO,   OK,   NO),
+    "gate:service_worker":                                (OK,   OK,   OK,   OK,   OK,   OK),
+    "gate:api_token":                                     (NO,   NO,   OK,   NO,   OK,   NO),
+    "gate:api_revocations":                               (NO,   NO,   OK,   NO,   OK,   NO),
+    "gate:api_counters":                                  (NO,   NO,   OK,   NO,   OK,   NO),
+    "gate:api_scan":                                      (POST, POST, POST, POST, POST, POST),
+    "gate:api_offline_scans":                             (POST, POST, POST, POST, POST, POST),
+    "gate:api_openapi":                                   (OK,   OK,   OK,   OK,   OK,   OK),
+    "gate:api_not_found":                                 (NO,   NO,   NO,   NO,   NO,   NO),
+    # Announcements (issue 19): the press office writes, previews, sends and follows them; no
+    # other role reads them here. The one here is sent: it is read, no longer changed nor
+    # deleted (people received it); sending and resending are POSTs (GET refused).
+    "admin:communications_announcement_changelist":       (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:communications_announcement_add":              (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:communications_announcement_change":           (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:communications_announcement_history":          (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:communications_announcement_delete":           (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:communications_announcement_preview":          (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:communications_announcement_send":             (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:communications_announcement_resend":           (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:communications_announcement_deliveries":       (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:communications_announcement_file":             (NO,   NO,   NO,   NO,   NO,   OK),
+    # A journalist's links of an announcement (unsubscribing, its file): the holder's.
+    "communications:unsubscribe":                         (OK,   OK,   OK,   OK,   OK,   OK),
+    "communications:file":                                (OK,   OK,   OK,   OK,   OK,   OK),
+    # Interviews (issue 19): the press office's; reviewers and the desk do not see the threads.
+    # A request opens on its triage page (sent on there); no one deletes here; the schedule's
+    # export is the press office's own (no request's identity data).
+    "admin:interviews_interviewtarget_changelist":        (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:interviews_interviewtarget_add":               (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:interviews_interviewtarget_change":            (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:interviews_interviewtarget_history":           (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:interviews_interviewtarget_delete":            (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:interviews_interviewrequest_changelist":       (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:interviews_interviewrequest_add":              (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:interviews_interviewrequest_change":           (NO,   NO,   NO,   NO,   NO,   GO),
+    "admin:interviews_interviewrequest_history":          (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:interviews_interviewrequest_delete":           (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:interviews_triage":                            (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:interviews_board":                             (NO,   NO,   NO,   NO,   NO,   OK),
+    "admin:interviews_export":                            (NO,   NO,   NO,   NO,   NO,   OK),
+    # The journalist's interview posts from the status page (GET refused), and the target
+    # contact's private page: the holder's.
+    "interviews:ask":                                     (POST, POST, POST, POST, POST, POST),
+    "interviews:act":                                     (POST, POST, POST, POST, POST, POST),
+    "interviews:contact":                                 (OK,   OK,   OK,   OK,   OK,   OK),
+    # Outlets (issue 20): reviewers and supervisors, with the permission they decide requests
+    # with; registrations come from the public form, never added or deleted here; a decision
+    # is a POST (a GET is sent back to the outlet). Quotas per outlet type: reviewers read
+    # them, supervisors set them (like sessions); never deleted.
+    "admin:outlets_outlet_changelist":                    (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:outlets_outlet_add":                           (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:outlets_outlet_change":                        (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:outlets_outlet_history":                       (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:outlets_outlet_delete":                        (NO,   NO,   NO,   NO,   NO,   NO),
+    "admin:outlets_outlet_decide":                        (NO,   GO,   GO,   NO,   NO,   NO),
+    "admin:outlets_outletquota_changelist":               (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:outlets_outletquota_add":                      (NO,   NO,   OK,   NO,   NO,   NO),
+    "admin:outlets_outletquota_change":                   (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:outlets_outletquota_history":                  (NO,   OK,   OK,   NO,   NO,   NO),
+    "admin:outlets_outletquota_delete":                   (NO,   NO,   NO,   NO,   NO,   NO),
+    # The outlets' public pages: the registration form (and its done page, sent back to the
+    # form without a registration in the session), and the focal point's, a crew member's
+    # and a confirmation's private links: the holder's.
+    "outlets:register":                                   (OK,   OK,   OK,   OK,   OK,   OK),
+    "outlets:registered":                                 (GO,   GO,   GO,   GO,   GO,   GO),
+    "outlets:focal":                                      (OK,   OK,   OK,   OK,   OK,   OK),
+    "outlets:crew":                                       (OK,   OK,   OK,   OK,   OK,   OK),
+    "outlets:confirm":                                    (OK,   OK,   OK,   OK,   OK,   OK),
     # The rest of the site.
-    "health":                                             (OK,   OK,   OK,   OK,   OK),
-    "health_live":                                        (OK,   OK,   OK,   OK,   OK),
-    "metrics":                                            (NO,   NO,   NO,   NO,   NO),
-    "javascript-catalog":                                 (OK,   OK,   OK,   OK,   OK),
-    "set_language":                                       (GO,   GO,   GO,   GO,   GO),
+    "health":                                             (OK,   OK,   OK,   OK,   OK,   OK),
+    "health_live":                                        (OK,   OK,   OK,   OK,   OK,   OK),
+    "metrics":                                            (NO,   NO,   NO,   NO,   NO,   NO),
+    "javascript-catalog":                                 (OK,   OK,   OK,   OK,   OK,   OK),
+    "set_language":                                       (GO,   GO,   GO,   GO,   GO,   GO),
 }
 # fmt: on
 
@@ -241,9 +308,15 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
 # enrolled at the first sign-in when production requires it) and sign out.
 GATE_AGENT_SIGN_IN = {"admin:login", "admin:logout", "admin:staff_enrol"}
 
+# What the product does not do yet, cell by cell, and where. The matrix test leaves these
+# cells out; test_row18_a_cell_the_product_does_not_do_yet checks each one as a strict xfail,
+# so that a fix makes it pass (and fail, until the cell is taken off this list).
+# (None today: the outlet decisions' and quotas' permissions were the last, fixed 2026-12-04.)
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
+
 
 @pytest.fixture
-def world(event, private_dir):
+def world(event, private_dir, django_capture_on_commit_callbacks):
     """One of everything a URL of the project may need, made the real way, and one account
     per role, none a superuser (the superuser "root" is only there to be acted on)."""
     from axes.models import AccessFailureLog
@@ -260,6 +333,7 @@ def world(event, private_dir):
         SUPERVISOR: make_user("supervisor", "Supervisor"),
         DESK: make_user("desk", "Badge desk"),
         GATE: make_user("gate", "Gate agent"),
+        PRESS: make_user("press", "Press office"),
     }
     req = make_request(event)
     approved = make_request(event)
@@ -298,6 +372,14 @@ def world(event, private_dir):
     # The failure log's pages, though this project leaves that log off (no row is ever made).
     AccessFailureLog.objects.create(username="intruder", ip_address="127.0.0.1", path_info="/")
     assert Scan.objects.exists() and PrintBatch.objects.get().state == PrintBatch.State.DONE
+    # Announcements, interviews, outlets: one of each, the accredited journalist's own.
+    made = capability_objects(
+        event,
+        journalist=approved,
+        reviewer=staff[REVIEWER],
+        press_office=staff[PRESS],
+        capture=django_capture_on_commit_callbacks,
+    )
 
     photo = Document.objects.get(request=req, kind="photo")
     return {
@@ -315,7 +397,9 @@ def world(event, private_dir):
             "desk:batch": PrintBatch,
             "desk:batch_file": PrintBatch,
             "desk:badge": Badge,
+            **made["by_pk"],
         },
+        "links": made["links"],
         "event_content_type": ContentType.objects.get_for_model(Event).pk,
         # and this test's own
         "staff": staff,
@@ -391,9 +475,55 @@ def test_row18_every_url_answers_each_role_as_the_matrix_says(world):
     wrong = [
         f"{label} as {who}: expected {MATRIX[label][VISITORS.index(who)]}, got {got}"
         for (label, who), got in sorted(answers.items())
-        if not fits(MATRIX[label][VISITORS.index(who)], got)
+        if (label, who) not in KNOWN_GAPS and not fits(MATRIX[label][VISITORS.index(who)], got)
     ]
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "label, who",
+    [
+        pytest.param(
+            label,
+            who,
+            marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason),
+            id=f"{label} as {who}",
+        )
+        for (label, who), reason in KNOWN_GAPS.items()
+    ],
+)
+def test_row18_a_cell_the_product_does_not_do_yet(world, label, who):
+    expected = MATRIX[label][VISITORS.index(who)]
+    got = walk(world, labels={label}, who=(who,))[(label, who)]
+    assert fits(expected, got), f"{label} as {who}: expected {expected}, got {got}"
+
+
+def test_row18_the_press_office_gets_announcements_and_interviews_never_a_request(world):
+    """Issue 19's role: each announcement and interview page of the admin opens for the press
+    office; no page of the requests, their documents (the photo too), the audit log, the
+    outlets, the users or the desk does, nor an export of requests. (The interview schedule's
+    export is the press office's own: it carries no identity data.)"""
+    answers = walk(world, who=(PRESS,))
+    press = VISITORS.index(PRESS)
+    theirs = [
+        label
+        for label in MATRIX
+        if label.startswith(("admin:communications_", "admin:interviews_"))
+        and MATRIX[label][press] in (OK, GO)
+    ]
+    assert len(theirs) >= 15, theirs
+    shut = [label for label in theirs if answers[(label, PRESS)] not in (OK, GO)]
+    assert shut == [], f"the press office is refused these pages: {shut}"
+    out_of_bounds = ("admin:accreditation_", "admin:outlets_", "admin:auth_", "desk:")
+    let_in = sorted(
+        label
+        for (label, _who), got in answers.items()
+        if got == OK
+        and (label.startswith(out_of_bounds) or label in ("admin:app_list", "gate:page"))
+    )
+    assert let_in == [], f"the press office gets these pages: {let_in}"
+    assert answers[("admin:accreditation_request_export", PRESS)] == NO
+    assert answers[("admin:accreditation_document_file", PRESS)] == NO
 
 
 def test_row18_a_gate_agent_gets_no_admin_page_but_signing_in_and_out(world):

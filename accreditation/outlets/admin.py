@@ -6,6 +6,7 @@ requests with (accreditation.review_request); every change goes through the serv
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -66,6 +67,8 @@ class OutletAdmin(ReviewersOnly, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra)
 
     def decide_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied  # before any look-up: which outlets exist is not said
         outlet = get_object_or_404(self.get_queryset(request), pk=pk)
         back = reverse("admin:outlets_outlet_change", args=[pk])
         form = DecisionForm(request.POST or None)
@@ -86,7 +89,37 @@ class OutletAdmin(ReviewersOnly, admin.ModelAdmin):
         return HttpResponseRedirect(back)
 
 
+SUPERVISE = "accreditation.supervise_request"
+
+
 @admin.register(OutletQuota)
 class OutletQuotaAdmin(admin.ModelAdmin):
+    """People per outlet, by event and outlet type: reviewers read them, supervisors set them;
+    never deleted (a quota of 0 closes a type instead)."""
+
     list_display = ("event", "outlet_type", "people")
     list_filter = ("event",)
+
+    def has_module_permission(self, request):
+        return request.user.has_perm(REVIEW)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(REVIEW)
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(SUPERVISE)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(SUPERVISE)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "event":
+            field.queryset = scoped(field.queryset, request.user, "pk")
+        return field
