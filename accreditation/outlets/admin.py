@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -39,6 +40,7 @@ class ReviewersOnly:
 
 @admin.register(Outlet)
 class OutletAdmin(ReviewersOnly, admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "outlet_type", "country", "event", "status", "proof_outcome")
     list_filter = ("event", "status", "outlet_type")
     search_fields = ("name", "focal_name", "focal_email", "website")
