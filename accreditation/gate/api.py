@@ -33,7 +33,9 @@ from accreditation import gate
 from accreditation.errors import ServiceError
 from accreditation.gate import openapi as api_description
 from accreditation.gate.payloads import decision_payload, iso, revocations_payload
+from accreditation.gate.rules import media_area_full
 from accreditation.privacy.storage import private_file_response
+from events.models import Session
 from accreditation.ratelimit import client_ip
 from accreditation.roles import may_scan, signed_in
 from config.logs import security_event
@@ -332,10 +334,22 @@ def counters(request, checkpoint_id: int):
     checkpoint = _checkpoint(checkpoint_id)
     windows = gate.checkpoint_windows(checkpoint)
     counts = gate.session_counters(session_ids=[w.id for w in windows])
+    places = dict(
+        Session.objects.filter(pk__in=[w.id for w in windows]).values_list("pk", "media_capacity")
+    )
     return _json(
         {
             "generated_at": iso(timezone.now()),
-            "sessions": [{"id": w.id, "title": w.display_title(), **counts[w.id]} for w in windows],
+            "sessions": [
+                {
+                    "id": w.id,
+                    "title": w.display_title(),
+                    **counts[w.id],
+                    "capacity": places.get(w.id),
+                    "full": media_area_full(counts[w.id]["inside"], places.get(w.id)),
+                }
+                for w in windows
+            ],
         }
     )
 

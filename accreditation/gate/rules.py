@@ -267,6 +267,12 @@ def _closing(w: SessionWindow) -> dt.datetime:
     return w.closes_at or _NEVER
 
 
+def media_area_full(inside: int, capacity: int | None) -> bool:
+    """The session's media area holds as many as it has places (Session.media_capacity): the
+    gate tells the agent, who lets in no one more until someone leaves."""
+    return capacity is not None and inside >= capacity
+
+
 def session_reason(window: SessionWindow | None, now: dt.datetime, granted: Iterable[int]) -> str:
     """Rules 7 and 8 for the chosen session."""
     if window is None:

@@ -548,6 +548,13 @@
         if (!row) continue;
         row.querySelector('[data-counter="admitted"]').textContent = String(s.admitted);
         row.querySelector('[data-counter="inside"]').textContent = String(s.inside);
+        const places = row.querySelector('[data-counter="capacity"]');
+        if (places) {
+          places.textContent = s.capacity === null ? "" : String(s.capacity);
+          row.querySelector('[data-counter="capacity-part"]').hidden = s.capacity === null;
+          row.querySelector('[data-counter="full"]').hidden = !s.full;
+          row.classList.toggle("gate-session-full", Boolean(s.full));
+        }
       }
     } catch (e) {
       /* offline */

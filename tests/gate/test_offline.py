@@ -502,5 +502,23 @@ def test_counters_say_who_was_admitted_and_who_is_inside(client, main_hall, badg
         "title": "Opening ceremony",
         "admitted": 1,
         "inside": 1,
+        "capacity": None,
+        "full": False,
     }
     assert by_title["Plenary"]["admitted"] == 0
+
+
+def test_the_counters_tell_the_agent_when_a_sessions_media_area_is_full(
+    client, main_hall, badge, gate_agent
+):
+    opening = badge.sessions.get(kind="opening")
+    opening.media_capacity = 1
+    opening.save()
+    url = reverse("gate:api_counters", args=[main_hall.pk])
+    before = {s["id"]: s for s in client.get(url, headers=bearer(gate_agent)).json()["sessions"]}
+    assert before[opening.pk]["capacity"] == 1 and before[opening.pk]["full"] is False
+    decide(main_hall, badge.qr_text, gate_agent)
+    response = client.get(url, headers=bearer(gate_agent))
+    check_response(response, "/gate/api/checkpoints/{checkpoint_id}/counters", "get")
+    after = {s["id"]: s for s in response.json()["sessions"]}
+    assert after[opening.pk]["inside"] == 1 and after[opening.pk]["full"] is True
