@@ -35,11 +35,10 @@ from accreditation.gate import openapi as api_description
 from accreditation.gate.payloads import decision_payload, iso, revocations_payload
 from accreditation.gate.rules import media_area_full
 from accreditation.privacy.storage import private_file_response
-from events.models import Session
 from accreditation.ratelimit import client_ip
 from accreditation.roles import may_scan, signed_in
 from config.logs import security_event
-from events.models import Checkpoint
+from events.models import Checkpoint, Session
 
 SCAN_MAX_BYTES = 8 * 1024
 
