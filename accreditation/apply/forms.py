@@ -171,7 +171,10 @@ class ApplicationForm(BotChecks, forms.ModelForm):
                 "Foreign television crews filming in Morocco need an authorisation from the "
                 "Centre Cinématographique Marocain."
             ),
-            "interview_requests": _("Whom you would like to interview, and on what topic."),
+            "interview_requests": _(
+                "Whom you would like to interview, and on what topic. Once you are accredited, "
+                "ask for each interview from your status page: the press office forwards it."
+            ),
             "equipment": _("Cameras, tripods, lights, satellite equipment…"),
             "sessions_requested": _("Only the sessions open to the media are listed."),
         }
