@@ -8,6 +8,7 @@ each member is (invited, started, submitted, decided)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -81,8 +82,8 @@ def _require_approved(outlet: Outlet) -> None:
 def crew_add(
     *, outlet: Outlet, name: str, email: str, role: str, language: str, priority: int | None = None
 ) -> CrewMember:
-    """The focal point adds a member: the member gets their personal link by e-mail. A member
-    who had applied already with this address is linked to their request at once."""
+    """The focal point adds a member: the member gets their personal link by e-mail, whether
+    or not the address has applied (the focal point learns nothing of who applied)."""
     _require_approved(outlet)
     email = normalise_email(email)
     if (
@@ -108,16 +109,19 @@ def crew_add(
                 actor_label=FOCAL_POINT,
                 data={"outlet": outlet.pk, "crew_member": member.pk},
             )
-            existing = AccreditationRequest.objects.with_email(outlet.event, email).first()
-            if existing is not None and not _has_member(existing):
-                _link_member(member, existing)
-            else:
-                outbox.enqueue(SEND_EMAIL, outlet_id=outlet.pk, kind="crew", member_id=member.pk)
+            # Always an invitation, whether or not the address has applied: the focal point
+            # must learn nothing of who applied, and a request joins the crew only once its
+            # owner proved the address through this link (request_submitted).
+            outbox.enqueue(SEND_EMAIL, outlet_id=outlet.pk, kind="crew", member_id=member.pk)
     except IntegrityError:
         raise ServiceError(
             "already_in_crew", _("This address is already in your crew."), field="email"
         ) from None
     return member
+
+
+# A new link for the same member at most this often (the focal page sends no mail bomb).
+RESEND_AFTER = dt.timedelta(minutes=5)
 
 
 def _has_member(req: AccreditationRequest) -> bool:
@@ -130,6 +134,13 @@ def crew_resend(*, outlet: Outlet, member_id: int) -> None:
     member = outlet.crew.filter(pk=member_id, status=CrewStatus.INVITED).first()
     if member is None or member.request_id:
         raise ServiceError("not_invited", _("This member has already applied."))
+    if member.invited_at and timezone.now() - member.invited_at < RESEND_AFTER:
+        raise ServiceError(
+            "resent_recently",
+            _(
+                "A link went to this member a moment ago: wait a few minutes before sending another."
+            ),
+        )
     with transaction.atomic():
         CrewMember.objects.filter(pk=member.pk).update(
             nonce=tokens.new_nonce(), started_at=None, invited_at=timezone.now()
@@ -264,15 +275,18 @@ def _link_member(member: CrewMember, request: AccreditationRequest) -> None:
     CrewMember.objects.filter(pk=member.pk).update(request=request)
     member.request = request
     crew_transition(member, to=CrewStatus.COMPLETED, actor_label=FOCAL_POINT)
-    OutletLink.objects.update_or_create(
+    link, created = OutletLink.objects.get_or_create(
         request=request,
         defaults={
             "outlet_id": member.outlet_id,
             "how": OutletLink.How.CREW,
-            "excluded": False,
             "priority": member.priority,
         },
     )
+    if not created and not link.excluded:  # a split made by staff stays split
+        OutletLink.objects.filter(pk=link.pk).update(
+            outlet_id=member.outlet_id, how=OutletLink.How.CREW, priority=member.priority
+        )
     Confirmation.objects.update_or_create(
         request=request,
         defaults={

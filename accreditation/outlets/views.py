@@ -19,9 +19,17 @@ from accreditation.apply.forms import too_large
 from accreditation.errors import ServiceError
 from accreditation.outlets import crews, links, quota, registration
 from accreditation.outlets.forms import PROOF_SLOT, CrewMemberForm, OutletForm
-from accreditation.ratelimit import client_ip, submission_allowed
+from accreditation.ratelimit import client_ip, status_view_allowed, submission_allowed
 from config.logs import security_event
 from events.models import Event
+
+
+def _allowed(request) -> bool:
+    """The private links' pages count against the per-address limits like the status page:
+    every view (right or wrong links), and each post (it may send e-mail) as a submission."""
+    if not status_view_allowed(request):
+        return False
+    return request.method != "POST" or submission_allowed(request, "outlet_link")
 
 
 def _language() -> str:
@@ -80,7 +88,8 @@ def _register(request, slug: str):
             del request.session[f"draft:outlet:{event.pk}"]
             request.session["outlet_registered"] = outlet.pk
             return redirect("outlets:registered", slug=slug)
-    if checked:  # keep the acceptable proof: the corrected form need not send it again
+    robot = any(name in form.errors for name in ("homepage", "started", "altcha"))
+    if checked and not robot:  # keep the proof for the corrected form (never a robot's file)
         form.kept_proof = pending.uploads_stash(draft_key=draft_key, uploads=checked).get(
             PROOF_SLOT
         )
@@ -102,6 +111,8 @@ def registered(request, slug: str):
 @never_cache
 def focal(request, pk: int, token: str):
     """The focal point's private page: the crew, each member's progress, add and remove."""
+    if not _allowed(request):
+        return render(request, "accreditation/rate_limited.html", {"event": None}, status=429)
     outlet = links.outlet_from_focal_link(pk=pk, token=token)
     if outlet is None:
         security_event("link.invalid", link="outlet_focal", client=client_ip(request))
@@ -166,6 +177,8 @@ def focal(request, pk: int, token: str):
 def crew(request, pk: int, token: str):
     """A crew member's link: a button (mail scanners open links first), which proves the
     member's address and opens the normal form with the outlet named."""
+    if not _allowed(request):
+        return render(request, "accreditation/rate_limited.html", {"event": None}, status=429)
     member, state = links.crew_link_state(pk=pk, token=token)
     if request.method == "POST" and state == "ok":
         member = links.crew_link_use(pk=pk, token=token)
@@ -186,6 +199,8 @@ def crew(request, pk: int, token: str):
 
 @never_cache
 def confirm(request, pk: int, token: str):
+    if not _allowed(request):
+        return render(request, "accreditation/rate_limited.html", {"event": None}, status=429)
     confirmation = links.confirmation_from_link(pk=pk, token=token)
     if confirmation is None:
         security_event("link.invalid", link="outlet_confirm", client=client_ip(request))

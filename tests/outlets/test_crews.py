@@ -88,10 +88,20 @@ def test_someone_elses_token_opens_nothing(client, outlet):
     assert crews.crew_from_session(client.session, outlet.event) is None
 
 
-def test_a_resent_link_replaces_the_old_one(client, outlet):
+def test_a_resent_link_replaces_the_old_one_but_not_every_minute(client, outlet):
+    import datetime as dt
+
+    import time_machine
+
+    from accreditation.errors import ServiceError
+
     member = add(outlet)
     old = path_of(links.crew_url(member))
-    crews.crew_resend(outlet=outlet, member_id=member.pk)
+    with pytest.raises(ServiceError) as soon:  # the focal page is no mail bomb
+        crews.crew_resend(outlet=outlet, member_id=member.pk)
+    assert soon.value.code == "resent_recently"
+    with time_machine.travel(dt.timedelta(minutes=6)):
+        crews.crew_resend(outlet=outlet, member_id=member.pk)
     member.refresh_from_db()
     assert client.post(old).status_code == 410
     assert client.post(path_of(links.crew_url(member))).status_code == 302
@@ -186,3 +196,27 @@ def test_a_request_naming_an_outlet_not_yet_approved_is_grouped_only(event):
     assert crews.request_submitted(request=req, address_confirmed=True) == "grouped"
     assert not Confirmation.objects.exists()
     assert outlet.links.get().request == req
+
+
+def test_adding_an_address_that_applied_tells_the_focal_point_nothing_and_takes_nothing(
+    outlet, django_capture_on_commit_callbacks
+):
+    """Found in review: the crew page showed "submitted" for an address that had applied and
+    pulled that request into the outlet (and its quota). Now every address gets an invitation,
+    and a request joins the crew only through the member's own link."""
+    from django.core import mail
+
+    from accreditation.outlets.models import OutletLink
+    from tests.factories import make_request
+
+    victim = make_request(outlet.event, email="victim@example.org", outlet_name="Other Paper")
+    with django_capture_on_commit_callbacks(execute=True):
+        for email in ("victim@example.org", "nobody@example.org"):
+            crews.crew_add(outlet=outlet, name="X", email=email, role="reporter", language="fr")
+    progress = {p.member.email: p.code for p in crews.crew_progress(outlet)}
+    assert progress["victim@example.org"] == progress["nobody@example.org"]
+    assert sorted(m.to[0] for m in mail.outbox if "victim" in m.to[0] or "nobody" in m.to[0]) == [
+        "nobody@example.org",
+        "victim@example.org",
+    ]
+    assert not OutletLink.objects.filter(request=victim, how="crew").exists()

@@ -188,3 +188,22 @@ def test_the_admin_records_a_decision(client, event, reviewer):
     assert answer.status_code == 302
     outlet.refresh_from_db()
     assert outlet.status == OutletStatus.APPROVED
+
+
+def test_a_robots_registration_keeps_no_file(settings, event, private_dir):
+    """Found in review: a post with the honeypot filled (or no proof of work) kept its proof in
+    private storage, 60 posts an hour from one address; a robot's file is no longer kept."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from accreditation.models import PendingUpload
+    from tests.factories import pdf_bytes, upload
+    from tests.outlets.helpers import outlet_form
+
+    url = reverse("outlets:register", kwargs={"slug": event.slug})
+    for n in range(3):
+        data = outlet_form(name=f"Spam {n}", homepage="http://spam.example")
+        data["proof"] = upload("x.pdf", pdf_bytes("junk " * 50))
+        assert Client().post(url, data).status_code == 400
+    assert not PendingUpload.objects.exists()
+    assert not [p for p in private_dir.rglob("*") if p.is_file()]
