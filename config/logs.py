@@ -36,6 +36,15 @@ _RULES = [
     # /status/<reference>/<token>/ : the reference stays (staff look it up), the token goes
     (re.compile(r"(/status/[^/\s?#\"']+/)[^/\s?#\"']+"), rf"\1{REDACTED}"),
     (re.compile(r"(/gate/api/photos/)[^/\s?#\"']+"), rf"\1{REDACTED}"),
+    # The other private links: unsubscribing and files of announcements, an interview target's
+    # contact page, an outlet's focal page, a crew member's link, an outlet's confirmation.
+    (
+        re.compile(
+            r"(/(?:announcements/(?:unsubscribe|file)/[^/\s?#\"']+|interviews/contact/\d+"
+            r"|outlets/(?:page|crew|confirm)/\d+)/)[^/\s?#\"']+"
+        ),
+        rf"\1{REDACTED}",
+    ),
     (
         re.compile(r"([?&](?:late|token|device|key|password|secret)=)[^&\s#\"']+", re.I),
         rf"\1{REDACTED}",

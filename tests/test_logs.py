@@ -155,3 +155,36 @@ def test_records_can_be_shipped_off_the_host_to_a_syslog_collector(tmp_path):
     assert record["event"] == "signin.failed" and record["client"] == "203.0.113.9"
     assert "amina@example.com" not in line  # redacted on the way out too
     assert record["time"].endswith("Z")
+
+
+def test_no_private_links_token_reaches_a_log_line_whatever_its_route():
+    """Found in review: the new apps' links (unsubscribing, files, an interview contact's page,
+    an outlet's focal page, a crew member's link, a confirmation) kept their tokens in the logs.
+    Every route with a token, present and future, is built and redacted here."""
+    from django.urls import get_resolver
+
+    from config.logs import redact
+
+    token = "0123456789abcdef0123456789abcdef01234567"
+    routes = []
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if hasattr(pattern, "url_patterns"):
+                walk(pattern.url_patterns, route)
+            elif "<str:token>" in route:
+                routes.append(route)
+
+    walk(get_resolver().url_patterns)
+    assert len(routes) >= 8
+    for route in routes:
+        path = "/" + (
+            route.replace("<str:token>", token)
+            .replace("<str:reference>", "ABCD-2345")
+            .replace("<int:pk>", "7")
+            .replace("<slug:action>", "confirm")
+            .replace("<slug:slug>", "ga")
+            .replace("<int:checkpoint_id>", "1")
+        )
+        assert token not in redact(f'GET {path} HTTP/1.1" 200'), route
