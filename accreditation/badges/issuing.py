@@ -76,6 +76,13 @@ def badge_sessions_update(*, request_id: int) -> Badge | None:
         if badge is None:
             return None
         req = badge.request
+        if req.status not in (
+            Status.APPROVED,
+            Status.BADGE_ISSUED,
+            Status.PRINTED,
+            Status.COLLECTED,
+        ):
+            return badge  # revoked or withdrawn since the place came: nothing to sign
         wanted = set(req.sessions_granted.values_list("pk", flat=True))
         if wanted == set(badge.sessions.values_list("pk", flat=True)):
             return badge

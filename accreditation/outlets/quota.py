@@ -60,7 +60,9 @@ def outlet_quota_reserve(*, request: AccreditationRequest, actor=None) -> bool:
         place = QuotaPlace.objects.filter(request=request).first()
         if place is not None and place.state == HELD:
             return True
-        if QuotaPlace.objects.filter(outlet=outlet, state=HELD).count() < limit:
+        head = next(iter(waiting_list(outlet)), None)
+        ahead = head is not None and head.pk != request.pk  # the line is kept, in its order
+        if not ahead and QuotaPlace.objects.filter(outlet=outlet, state=HELD).count() < limit:
             QuotaPlace.objects.update_or_create(
                 request=request, defaults={"outlet": outlet, "state": HELD}
             )

@@ -39,12 +39,26 @@ def places_reserve(req: AccreditationRequest, session_ids: list[int]) -> tuple[l
         session.pk
         for session in limited.order_by("pk")  # one lock order: no deadlock between two
         if places_taken(session, besides=req) >= session.media_capacity
+        or _someone_ahead(session, req)  # places added later go to the line first
     }
+    for session in limited:
+        if session.pk in full and places_taken(session, besides=req) < session.media_capacity:
+            _offer(session)  # places were added since the line formed: its head gets them
     for session_id in sorted(full):
         WaitingPlace.objects.get_or_create(session_id=session_id, request=req)
     granted = [pk for pk in session_ids if pk not in full]
     WaitingPlace.objects.filter(request=req, session_id__in=granted).delete()
     return granted, sorted(full)
+
+
+def _someone_ahead(session: Session, req: AccreditationRequest) -> bool:
+    head = (
+        WaitingPlace.objects.filter(session=session, request__status__in=HOLDS_PLACES)
+        .exclude(request=req)
+        .first()
+    )
+    mine = WaitingPlace.objects.filter(session=session, request=req).first()
+    return head is not None and (mine is None or head.created_at < mine.created_at)
 
 
 def places_release(req: AccreditationRequest) -> list[AccreditationRequest]:

@@ -86,3 +86,30 @@ def test_two_reviewers_approving_at_once_never_exceed_the_quota():
         thread.join()
     assert results.count(True) == 3
     assert QuotaPlace.objects.filter(outlet=outlet, state="held").count() == 3
+
+
+def test_a_freed_place_goes_to_the_head_of_the_line_not_to_a_later_approval(event, reviewer):
+    """Found in review: once a place was free, whichever request a reviewer approved first
+    took it, ahead of those waiting in the focal point's order."""
+    from accreditation.errors import ServiceError
+    from accreditation.outlets import quota
+    from accreditation.outlets.models import OutletLink, OutletQuota
+    from accreditation.review import decisions
+    from tests.factories import make_request
+    from tests.outlets.helpers import make_outlet
+
+    OutletQuota.objects.create(event=event, outlet_type="print", people=1)
+    outlet = make_outlet(event)
+    first, waiting, later = (make_request(event) for _ in range(3))
+    for req, priority in ((first, 1), (waiting, 1), (later, 9)):
+        OutletLink.objects.create(request=req, outlet=outlet, how="crew", priority=priority)
+    decisions.request_approve(request=first, actor=reviewer)
+    with pytest.raises(ServiceError):
+        decisions.request_approve(request=waiting, actor=reviewer)
+    assert quota.outlet_quota_release(request=first) == waiting.pk
+    with pytest.raises(ServiceError) as refused:
+        decisions.request_approve(request=later, actor=reviewer)
+    assert refused.value.code == "outlet_quota_full"
+    decisions.request_approve(request=waiting, actor=reviewer)  # the head of the line
+    waiting.refresh_from_db()
+    assert waiting.status == "approved"

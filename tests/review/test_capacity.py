@@ -125,3 +125,17 @@ def test_reviewers_approving_at_once_never_grant_more_places_than_there_are():
     assert not errors
     assert places_taken(opening) == 3
     assert WaitingPlace.objects.filter(session=opening).count() == 9
+
+
+@pytest.mark.django_db
+def test_places_added_later_go_to_the_line_before_a_new_approval(event, reviewer):
+    opening = opening_with(event, 1)
+    first, waiting, later = (asking(event, opening) for _ in range(3))
+    review.request_approve(request=first, actor=reviewer)
+    review.request_approve(request=waiting, actor=reviewer)  # waits
+    opening.media_capacity = 2
+    opening.save()
+    review.request_approve(request=later, actor=reviewer)
+    assert opening in waiting.sessions_granted.all()  # the line's head got the new place
+    assert opening not in later.sessions_granted.all()
+    assert list(WaitingPlace.objects.values_list("request", flat=True)) == [later.pk]
