@@ -40,6 +40,9 @@ ACTIONS: dict[str, str] = {
 
 # Statuses after which nothing but reopening happens.
 FINAL = frozenset({S.REJECTED, S.WITHDRAWN, S.REVOKED})
+# Accredited: approved, and not revoked or withdrawn since (badge made, printed or collected or
+# not). The one definition the media places, announcements, interviews and outlets share.
+ACCREDITED = frozenset({S.APPROVED, S.BADGE_ISSUED, S.PRINTED, S.COLLECTED})
 
 # What people do to a request: the status it leads to, and the statuses it may be done from.
 # The services enforce it (require_allowed); the admin's buttons and the status page's

@@ -11,10 +11,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from accreditation.communications.models import Announcement, OptOut
 from accreditation.models import AccreditationRequest, Status
+from accreditation.workflow import ACCREDITED as REQUEST_ACCREDITED
 
 S = Status
 # Approved, and every later step of an approved request.
-ACCREDITED = (S.APPROVED, S.BADGE_ISSUED, S.PRINTED, S.COLLECTED)
+ACCREDITED = tuple(sorted(REQUEST_ACCREDITED))
 # Never an audience: the request ended.
 NEVER = (S.REVOKED, S.WITHDRAWN, S.REJECTED)
 # The statuses the press office may choose (e.g. approved but not yet collected).

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accreditation.errors import TransitionError
 from accreditation.interviews.models import InterviewRequest, InterviewStatus
 from accreditation.models import Status
+from accreditation.workflow import ACCREDITED as REQUEST_ACCREDITED
 from accreditation.workflow import audit
 
 S = InterviewStatus
@@ -63,7 +64,7 @@ AUDIT_ACTIONS: dict[str, str] = {
 }
 
 # The journalist's accreditation statuses whose interview requests go forward.
-ACCREDITED = frozenset({Status.APPROVED, Status.BADGE_ISSUED, Status.PRINTED, Status.COLLECTED})
+ACCREDITED = REQUEST_ACCREDITED
 # Those that may still ask (the decision may come later); a final one may not.
 MAY_ASK = ACCREDITED | {Status.SUBMITTED, Status.CHECKING, Status.IN_REVIEW, Status.INFO_REQUESTED}
 

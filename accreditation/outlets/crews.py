@@ -34,6 +34,7 @@ from accreditation.outlets.models import (
     OutletStatus,
 )
 from accreditation.outlets.states import crew_transition
+from accreditation.workflow import ACCREDITED as REQUEST_ACCREDITED
 from accreditation.workflow import audit
 from events.models import Event
 
@@ -48,7 +49,7 @@ DECIDED = frozenset(
         Status.REVOKED,
     }
 )
-APPROVED = DECIDED - {Status.REJECTED, Status.REVOKED}
+APPROVED = REQUEST_ACCREDITED
 
 PROGRESS = {
     "invited": gettext_lazy("Invited"),

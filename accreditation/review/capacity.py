@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accreditation.models import AccreditationRequest, Status, WaitingPlace
+from accreditation.models import AccreditationRequest, WaitingPlace
 from accreditation.notify import outbox
-from accreditation.workflow import audit
+from accreditation.workflow import ACCREDITED, audit
 from events.models import Session
 
 # Requests that hold their granted places.
-HOLDS_PLACES = (Status.APPROVED, Status.BADGE_ISSUED, Status.PRINTED, Status.COLLECTED)
+HOLDS_PLACES = ACCREDITED  # requests that hold their granted places
 BADGE_TASK = "accreditation.update_badge_sessions"
 
 
