@@ -10,7 +10,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from accreditation.apply.links import status_path
 from accreditation.communications import links, services
 from accreditation.communications.models import Attachment, OptOut
 from accreditation.privacy.storage import private_file_response
@@ -50,7 +49,6 @@ def unsubscribe(request, reference: str, token: str):
         "req": req,
         "event": req.event,
         "unsubscribed": OptOut.objects.filter(request=req).exists(),
-        "status_path": status_path(req),
     }
     return render(request, "communications/unsubscribe.html", context)
 

@@ -111,3 +111,14 @@ def test_the_announcements_files_open_only_with_the_recipients_link(
     assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "no-store, private"
     assert client.get(links.file_path(outsider, attachment.pk)).status_code == 404
+
+
+def test_the_unsubscribe_page_does_not_open_the_request(client, event):
+    """Its link is handed to mail providers (List-Unsubscribe): it must not lead to the
+    journalist's status page, which holds their request and documents (found in review)."""
+    from accreditation.communications.links import unsubscribe_path
+    from tests.factories import make_request
+
+    req = make_request(event, language="en")
+    page = client.get(unsubscribe_path(req)).content.decode()
+    assert "/status/" not in page
