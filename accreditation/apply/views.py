@@ -294,6 +294,8 @@ def address_confirm(request, slug: str):
     """The link from the e-mail. Opening it shows a button; only the button uses the link, so
     a mail scanner that opens links first does not spend it."""
     event = get_object_or_404(Event, slug=slug)
+    if not status_view_allowed(request):  # a link tried, right or wrong, counts like a status page
+        return render(request, "accreditation/rate_limited.html", {"event": event}, status=429)
     value = request.POST.get("token") or request.GET.get("token") or ""
     if request.method == "POST":
         email = address.address_check_use(event=event, value=value)

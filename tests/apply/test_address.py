@@ -229,3 +229,11 @@ def test_the_address_step_takes_a_proof_of_work_once(
     assert replayed.status_code == 400 and len(mail.outbox) == 1
     assert reasons()[0] == "missing" and reasons()[-1] == "replayed"
     assert AddressCheck.objects.count() == 1
+
+
+def test_address_links_tried_count_against_the_per_address_limit(client, event, settings):
+    settings.PRESSPASS_STATUS_VIEWS_PER_HOUR = 2
+    confirm = reverse("accreditation:address_confirm", args=[event.slug])
+    assert client.get(confirm, {"token": "1." + "0" * 40}).status_code == 410
+    assert client.post(confirm, {"token": "1." + "1" * 40}).status_code == 410
+    assert client.post(confirm, {"token": "1." + "2" * 40}).status_code == 429
