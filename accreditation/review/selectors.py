@@ -207,24 +207,13 @@ def _label(choices, value: str) -> str:
     return str(choices(value).label) if value in choices.values else value
 
 
+# The request's own columns the export reads (the sessions come from their join tables, the
+# check outcome under its column's name): derived from EXPORT_COLUMNS, so the two stay one list.
+_FIELD_OF = {"checks": "check_outcome"}
 _EXPORT_FIELDS = [
-    "reference",
-    "status",
-    "family_names",
-    "given_names",
-    "name_native",
-    "nationality",
-    "email",
-    "phone",
-    "outlet_name",
-    "outlet_type",
-    "outlet_country",
-    "role",
-    "employment",
-    "interview_requests",
-    "check_outcome",
-    "vetting",
-    "submitted_at",
+    _FIELD_OF.get(column, column)
+    for column in EXPORT_COLUMNS
+    if column not in ("sessions_requested", "sessions_granted")
 ]
 _CHUNK = 2000
 
