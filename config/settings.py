@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "accreditation.communications",
     "accreditation.interviews",
     "accreditation.outlets",
+    "accreditation.privacy",
 ]
 
 MIDDLEWARE = [

@@ -236,7 +236,17 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
                 )
             },
         ),
-        (_("Personal data"), {"fields": ("retention_days", "consent_text", "consent_version")}),
+        (
+            _("Personal data"),
+            {
+                "fields": (
+                    "document_retention_days",
+                    "retention_days",
+                    "consent_text",
+                    "consent_version",
+                )
+            },
+        ),
     )
     readonly_fields = ("consent_version",)
     local_displays = {

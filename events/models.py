@@ -82,6 +82,14 @@ class Event(models.Model):
     retention_days = models.PositiveIntegerField(
         _("retention of personal data (days after the event)"), default=90
     )
+    document_retention_days = models.PositiveIntegerField(
+        _("retention of documents and photos (days after the event)"),
+        default=30,
+        help_text=_(
+            "Identity documents, photos and badges are deleted this many days after the event; "
+            "names and decisions are kept until the retention of personal data ends."
+        ),
+    )
     security_vetting_required = models.BooleanField(_("security vetting required"), default=False)
     second_approval = models.BooleanField(
         _("approval by two reviewers"),
@@ -202,6 +210,18 @@ class Event(models.Model):
             raise ValidationError(
                 {"accreditation_deadline": _("The deadline must be after the opening.")}
             )
+        if (
+            self.document_retention_days is not None
+            and self.retention_days is not None
+            and self.document_retention_days > self.retention_days
+        ):
+            raise ValidationError(
+                {
+                    "document_retention_days": _(
+                        "Documents cannot be kept longer than the personal data they belong to."
+                    )
+                }
+            )
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -250,6 +270,13 @@ class Event(models.Model):
 
     def local_deadline(self) -> dt.datetime:
         return self.accreditation_deadline.astimezone(self.tz)
+
+    @property
+    def documents_until(self) -> dt.date:
+        """The last day the event's documents, photos and badges are kept."""
+        return self.ends_on + dt.timedelta(
+            days=min(self.document_retention_days, self.retention_days)
+        )
 
     @property
     def personal_data_until(self) -> dt.date:
