@@ -17,6 +17,7 @@ urlpatterns = [
     path("announcements/", include("accreditation.communications.urls")),
     path("interviews/", include("accreditation.interviews.urls")),
     path("outlets/", include("accreditation.outlets.urls")),
+    path("", include("accreditation.privacy.urls")),
     path("", include("accreditation.apply.urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""Routes of erasure_urls (see accreditation/privacy/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of export_urls (see accreditation/privacy/urls.py)."""
+
+urlpatterns: list = []
