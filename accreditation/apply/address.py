@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,13 +29,16 @@ def address_check_start(*, event: Event, email: str, language: str, client=None)
     Quietly sends nothing past PRESSPASS_ADDRESS_LINKS_PER_HOUR links an hour (no mail bomb)."""
     email = normalise_email(email)
     now = timezone.now()
-    recent = AddressCheck.objects.filter(
-        event=event, email=email, created_at__gte=now - dt.timedelta(hours=1)
-    ).count()
-    if recent >= settings.PRESSPASS_ADDRESS_LINKS_PER_HOUR:
-        security_event("address.too_many_links", client=client)
-        return
     with transaction.atomic():
+        # Counted and written under one lock per address: concurrent asks for the same
+        # address cannot all read "4 sent" and send 5 more.
+        _lock_address(event, email)
+        recent = AddressCheck.objects.filter(
+            event=event, email=email, created_at__gte=now - dt.timedelta(hours=1)
+        ).count()
+        if recent >= settings.PRESSPASS_ADDRESS_LINKS_PER_HOUR:
+            security_event("address.too_many_links", client=client)
+            return
         check = AddressCheck.objects.create(
             event=event, email=email, language=language, nonce=tokens.new_nonce(), created_at=now
         )
@@ -47,6 +50,29 @@ def address_check_start(*, event: Event, email: str, language: str, client=None)
             )
         else:
             outbox.enqueue("accreditation.send_address_check", check_id=check.pk)
+
+
+def _lock_address(event: Event, email: str) -> None:
+    """Serialise the transactions about one address of one event until they end. PostgreSQL:
+    a transaction-level advisory lock on a hash of both (no row to lock: the count is of rows
+    not written yet). SQLite needs none: its IMMEDIATE transactions run one writer at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                [f"presspass.address:{event.pk}:{email}"],
+            )
+
+
+def resend_permitted(session, event: Event, email: str) -> bool:
+    """Whether the form's "send my status link again" may mail ``email``. With the address
+    step on, only the address this browser proved (by its link, after the proof of work) and
+    still holds: anything else goes through the address step, which answers a known address
+    with its status link under its own limits."""
+    if not settings.PRESSPASS_CONFIRM_ADDRESS_FIRST:
+        return True
+    proven, fresh = session_address(session, event)
+    return fresh and proven == normalise_email(email)
 
 
 def address_check_url(check: AddressCheck) -> str:

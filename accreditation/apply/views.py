@@ -324,6 +324,10 @@ def submitted(request, slug: str):
 def resend_link(request, slug: str):
     event = get_object_or_404(Event, slug=slug)
     form = ResendLinkForm(request.POST)
+    if form.is_valid() and not address.resend_permitted(
+        request.session, event, form.cleaned_data["email"]
+    ):
+        return redirect("accreditation:address_start", slug=slug)
     if form.is_valid() and submission_allowed(request, "resend"):
         links.request_resend_link(event=event, email=form.cleaned_data["email"])
     messages.info(

@@ -237,3 +237,63 @@ def test_address_links_tried_count_against_the_per_address_limit(client, event, 
     assert client.get(confirm, {"token": "1." + "0" * 40}).status_code == 410
     assert client.post(confirm, {"token": "1." + "1" * 40}).status_code == 410
     assert client.post(confirm, {"token": "1." + "2" * 40}).status_code == 429
+
+
+def test_send_my_link_again_mails_only_the_address_this_browser_proved(
+    client, event, django_capture_on_commit_callbacks
+):
+    """With the address step on, "send my status link again" is no way around it (its proof
+    of work and per-address limit): a stranger's address gets nothing and is sent to the
+    step, the address this browser proved gets its link."""
+    make_request(event, email="amina@example.com")
+    resend = reverse("accreditation:resend_link", args=[event.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(resend, {"email": "amina@example.com"})
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("accreditation:address_start", args=[event.slug])
+    assert mail.outbox == []
+    from accreditation.apply.address import session_confirm
+
+    session = client.session
+    session_confirm(session, event, "amina@example.com")
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(resend, {"email": "Amina@example.com"})
+    assert len(mail.outbox) == 1 and "/status/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asking_at_once_from_many_browsers_sends_no_more_links_than_the_limit(settings):
+    """The per-address count and the new link are one step: eight asks arriving together for
+    one address, with one link allowed, send one."""
+    import threading
+
+    from django.db import connection
+
+    from accreditation.apply.address import address_check_start
+    from tests.factories import make_event
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time (IMMEDIATE transactions)")
+    settings.PRESSPASS_ADDRESS_LINKS_PER_HOUR = 1
+    event = make_event(slug="links-at-once")
+    start = threading.Barrier(8)
+    errors = []
+
+    def ask():
+        try:
+            start.wait()
+            address_check_start(event=event, email="amina@example.com", language="en")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert AddressCheck.objects.filter(event=event).count() == 1
