@@ -86,13 +86,23 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# A task's arguments are never written: Celery puts them in the ``data`` extra of its records
+# ("Task … received"), and ours carry staff questions, reasons and ids of people.
+_TASK_ARGUMENTS = {"args", "kwargs"}
+
+
 def _extras(record: logging.LogRecord) -> dict:
     skip = _STANDARD | {"request_id", "request", "server_time", "status_code"}
     out = {}
     for key, value in vars(record).items():
         if key in skip or key.startswith("_"):
             continue
-        out[key] = value if isinstance(value, (int, float, bool, type(None))) else str(value)
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k not in _TASK_ARGUMENTS}
+        if isinstance(value, (int, float, bool, type(None))):
+            out[key] = value
+        else:
+            out[key] = value if isinstance(value, str) else redact(str(value))
     return out
 
 

@@ -188,3 +188,21 @@ def test_no_private_links_token_reaches_a_log_line_whatever_its_route():
             .replace("<int:checkpoint_id>", "1")
         )
         assert token not in redact(f'GET {path} HTTP/1.1" 200'), route
+
+
+def test_a_tasks_arguments_never_reach_a_line(written, settings):
+    """Celery logs each task it receives with its arguments as an extra (``data``); ours carry
+    staff questions and revocation reasons. The line keeps the task's name and id only."""
+    from celery.app.trace import LOG_RECEIVED
+
+    context = {
+        "id": "4f1c",
+        "name": "accreditation.send_request_email",
+        "args": "()",
+        "kwargs": "{'request_id': 7, 'extra': {'question': 'Is Amina Benali your real name?'}}",
+        "eta": None,
+    }
+    logging.getLogger("celery.worker.strategy").info(LOG_RECEIVED, context, extra={"data": context})
+    text = written.getvalue()
+    assert "accreditation.send_request_email[4f1c] received" in text
+    assert "Amina" not in text and "request_id" not in text
