@@ -112,6 +112,9 @@ def _apply(request, slug: str):
 
     draft_key = _draft_key(request, f"apply:{event.pk}")
     member = crew_from_session(request.session, event)  # a crew member's own link opened it
+    if member is not None and email is None:
+        # Their link proved their address (even with the address step off): it is theirs.
+        email, fresh = member.email, True
     if request.method == "POST" and email and not fresh:
         # The proof went stale while the form was open: keep what was typed (files already
         # kept stay kept; this post's are not taken) and send a new link to the same address.

@@ -220,3 +220,27 @@ def test_adding_an_address_that_applied_tells_the_focal_point_nothing_and_takes_
         "victim@example.org",
     ]
     assert not OutletLink.objects.filter(request=victim, how="crew").exists()
+
+
+def test_a_member_who_opened_their_link_joins_the_crew_with_the_address_step_off(
+    client, outlet, settings, django_capture_on_commit_callbacks
+):
+    """A deployment may turn the address step off (presspass.W002 warns): the crew link has
+    proved the member's address all the same, and their request joins the crew."""
+    from django.urls import reverse
+
+    from accreditation.models import AccreditationRequest
+    from tests.factories import application_data, application_files
+
+    settings.PRESSPASS_CONFIRM_ADDRESS_FIRST = False
+    member = add(outlet)
+    assert client.post(path_of(links.crew_url(member))).status_code == 302
+    event = outlet.event
+    data = {**application_data(event, email="omar@lematin.ma"), **application_files()}
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("accreditation:apply", args=[event.slug]), data)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    req = AccreditationRequest.objects.get(email="omar@lematin.ma")
+    assert req.email_confirmed_at is not None
+    member.refresh_from_db()
+    assert member.request_id == req.pk
