@@ -36,6 +36,6 @@ messages: install
 check-deploy: install
 	PRESSPASS_ENV=production SECRET_KEY=check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
 	ALLOWED_HOSTS=press.example.org DATABASE_URL=sqlite:///var/deploy-check.sqlite3 \
-	REDIS_URL=redis://127.0.0.1:6379/0 \
+	REDIS_URL=redis://127.0.0.1:6379/0 PRESSPASS_DATA_KEYS=k1:$$(head -c 32 /dev/urandom | base64) \
 	BADGE_SIGNING_KEY=$$($(PY) -c "from accreditation.badges.signing import generate_keypair, private_key_b64; print(private_key_b64(generate_keypair()[0]))") \
 	$(PY) manage.py check --deploy --fail-level WARNING

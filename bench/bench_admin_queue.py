@@ -60,6 +60,8 @@ def main() -> None:
         "filter+search (name)": base + "?status__exact=in_review&q=Idrissi",
         "filter+search (reference)": base + "?outlet_type__exact=tv&q=K7M3",
         "filter country + search id": base + "?country=FR&q=AB00012",
+        # Numbers are encrypted (#21): found whole, by their keyed hash, case and dashes aside.
+        "search whole document number": base + "?q=ab-0001234",
     }
     print(f"load average (1, 5, 15 min) before: {load_average()}")
     print(f"{'URL':32} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")

@@ -97,3 +97,40 @@ def private_files_are_private(app_configs=None, **kwargs):
             id="presspass.W003",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def data_keys_are_set(app_configs=None, **kwargs):
+    """Documents and document numbers are encrypted under PRESSPASS_DATA_KEYS; without them the
+    key is derived from SECRET_KEY, which is meant for development only (issue #21)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from accreditation.privacy.crypto import parse_keys
+
+    hint = (
+        "Set PRESSPASS_DATA_KEYS=k1:BASE64KEY (`manage.py rotate_keys --new-key` prints a new "
+        "key), kept with the secrets, apart from the backups."
+    )
+    try:
+        keys = parse_keys(getattr(settings, "PRESSPASS_DATA_KEYS", "") or "")
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), hint=hint, id="presspass.E004")]
+    if not keys:
+        return [
+            checks.Error(
+                "PRESSPASS_DATA_KEYS is not set: private files and document numbers would be "
+                "encrypted under a key derived from SECRET_KEY.",
+                hint=hint,
+                id="presspass.E004",
+            )
+        ]
+    if getattr(settings, "PRESSPASS_X_ACCEL_PREFIX", ""):
+        return [
+            checks.Warning(
+                "PRESSPASS_X_ACCEL_PREFIX is set, but private files are encrypted: nginx cannot "
+                "send them, the web process does.",
+                hint="Unset PRESSPASS_X_ACCEL_PREFIX and remove the /_protected/ location.",
+                id="presspass.W005",
+            )
+        ]
+    return []

@@ -269,6 +269,13 @@ PRESSPASS_CLAMD = env_str("PRESSPASS_CLAMD")
 PRESSPASS_CLAMD_TIMEOUT = env_int("PRESSPASS_CLAMD_TIMEOUT", 30)
 # A journalist who has not answered a question from staff is reminded once, this many days later.
 PRESSPASS_REMINDER_DAYS = env_int("PRESSPASS_REMINDER_DAYS", 3)
+# Before the deadline, a request still missing something (an answer, a replacement document,
+# its confirmed address) is reminded once from this many hours before it; no one gets two
+# reminders within PRESSPASS_REMINDER_QUIET_HOURS. Approved people who have not collected
+# their badge are told where and when, this many days before the event (notify/reminders.py).
+PRESSPASS_DEADLINE_REMINDER_HOURS = env_int("PRESSPASS_DEADLINE_REMINDER_HOURS", 72)
+PRESSPASS_REMINDER_QUIET_HOURS = env_int("PRESSPASS_REMINDER_QUIET_HOURS", 24)
+PRESSPASS_COLLECTION_REMINDER_DAYS = env_int("PRESSPASS_COLLECTION_REMINDER_DAYS", 2)
 
 # --- Auth ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -349,10 +356,16 @@ if env_str("PRIVATE_STORAGE_S3_BUCKET"):
             "location": env_str("PRIVATE_STORAGE_S3_PREFIX", "presspass"),
         },
     }
+# Encryption at rest (accreditation/privacy/crypto.py): key-encryption keys, "id:base64,…", the
+# first current. Unset: one key derived from SECRET_KEY, for development and tests only (the
+# deploy check presspass.E004 refuses it in production). New key: manage.py rotate_keys --new-key.
+PRESSPASS_DATA_KEYS = env_str("PRESSPASS_DATA_KEYS")
+# Files stored before encryption are read as they are until manage.py encrypt_files has run;
+# 0 refuses them.
+PRESSPASS_READ_PLAIN_FILES = env_bool("PRESSPASS_READ_PLAIN_FILES", True)
 MEDIA_ROOT = VAR_DIR / "media"  # nothing personal is ever stored here
-# Behind nginx (config/nginx/presspass.conf): the `internal` location aliasing
-# PRIVATE_STORAGE_ROOT, e.g. /_protected. Checked views then answer with X-Accel-Redirect and
-# nginx sends the file. Empty (the default): the web process streams files itself.
+# No longer used: stored files are ciphertext that nginx cannot send, so checked views decrypt
+# and stream them. Kept only so that presspass.W005 can warn a deployment still setting it.
 PRESSPASS_X_ACCEL_PREFIX = env_str("PRESSPASS_X_ACCEL_PREFIX").rstrip("/")
 if PRESSPASS_X_ACCEL_PREFIX and not PRESSPASS_X_ACCEL_PREFIX.startswith("/"):
     raise ImproperlyConfigured("PRESSPASS_X_ACCEL_PREFIX must be a path such as /_protected")

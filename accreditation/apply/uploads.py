@@ -1,4 +1,5 @@
-"""Uploads received while the request body streams in: limited in size, written once."""
+"""Uploads received while the request body streams in: limited in size, written once in clear,
+then once encrypted when kept."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ HEAD_BYTES = 1024  # enough to decide a file's type (accreditation.filetypes)
 
 
 class ReceivedFile(UploadedFile):
-    """An uploaded file in a temporary file beside its final place (private storage moves it
-    there by renaming, without copying), with the first bytes of its content as they streamed
-    in, enough to tell its type: nothing reads it again in the web request. (Its SHA-256 is
-    computed by the document checks in the background.)"""
+    """An uploaded file in a temporary file beside its final place, with the first bytes of its
+    content as they streamed in, enough to tell its type (its SHA-256 is computed by the
+    document checks in the background). Keeping it encrypts it into its place and removes this
+    clear copy (accreditation/privacy/storage.py: where a rename used to be); a file not kept
+    is deleted when the request ends, and one left by a killed process by the pending purge.
+    The clear copy exists only while its request runs, in the storage's 0700 folder: the
+    upload screening reads it whole there."""
 
     def __init__(self, name, content_type, charset, content_type_extra=None):
         file = tempfile.NamedTemporaryFile(suffix=".upload", dir=incoming_dir())

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from accreditation.checks.sources import Source, open_source
+
 CHUNK = 64 * 1024
 
 
@@ -38,9 +40,10 @@ def _connect() -> socket.socket:
     raise ScannerError(f"PRESSPASS_CLAMD: unknown scheme {address.scheme!r}")
 
 
-def scan(path: str) -> str | None:
-    """The name of what clamd found in the file, or None when it found nothing."""
-    with _connect() as sock, open(path, "rb") as handle:
+def scan(src: Source) -> str | None:
+    """The name of what clamd found in the file (a path, its content, or an open file), or None
+    when it found nothing."""
+    with _connect() as sock, open_source(src) as handle:
         sock.sendall(b"zINSTREAM\0")
         while chunk := handle.read(CHUNK):
             sock.sendall(struct.pack(">I", len(chunk)) + chunk)

@@ -108,6 +108,12 @@ _OTHER_PUNCTUATION = re.compile(r"[ \-/.]")
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 
 
+def _measured(number: str) -> str:
+    """What a document-number check keeps as its measure: the length, never the number (it is
+    sealed on the request; a check result is not, and goes into reports and exports)."""
+    return f"{len(number)}"
+
+
 def check_document_number(doc_type: str, number: str, issuing_country: str) -> CheckResult:
     """Is ``number`` a plausible ``doc_type`` number for ``issuing_country`` (ISO alpha-2)?"""
     if doc_type not in DOCUMENT_TYPES:
@@ -126,7 +132,7 @@ def check_document_number(doc_type: str, number: str, issuing_country: str) -> C
                 "The document number may contain only Latin letters and digits, as printed "
                 "in the machine-readable lines of the document."
             ),
-            typed,
+            _measured(typed),
         )
     upper = compact.upper()
     (low, high), (worst_low, worst_high) = GENERAL_LENGTHS[doc_type]
@@ -142,7 +148,7 @@ def check_document_number(doc_type: str, number: str, issuing_country: str) -> C
                 ),
                 length=len(upper),
             ),
-            typed,
+            _measured(typed),
         )
     if country == "ES" and doc_type == "national_id" and not _spanish_control_letter_ok(upper):
         return CheckResult(
@@ -151,7 +157,7 @@ def check_document_number(doc_type: str, number: str, issuing_country: str) -> C
             _(
                 "The control letter of this DNI/NIE number does not match; check for a typing mistake."
             ),
-            typed,
+            _measured(typed),
         )
 
     rule = COUNTRY_RULES.get((doc_type, country))
@@ -167,7 +173,7 @@ def check_document_number(doc_type: str, number: str, issuing_country: str) -> C
                 country=country,
                 format=rule.description,
             ),
-            typed,
+            _measured(typed),
         )
     if rule is None and not low <= len(upper) <= high:
         return CheckResult(
@@ -181,14 +187,14 @@ def check_document_number(doc_type: str, number: str, issuing_country: str) -> C
                 ),
                 length=len(upper),
             ),
-            typed,
+            _measured(typed),
         )
     if _looks_like_placeholder(upper):
         return CheckResult(
             DOCUMENT_NUMBER,
             Outcome.WARNING,
             _("The document number looks like a placeholder; check it."),
-            typed,
+            _measured(typed),
         )
     if doc_type == "passport" and typed != upper:
         return CheckResult(
@@ -198,10 +204,10 @@ def check_document_number(doc_type: str, number: str, issuing_country: str) -> C
                 "Passport numbers are written in capitals without spaces, as in the "
                 "machine-readable lines."
             ),
-            typed,
+            _measured(typed),
         )
     return CheckResult(
-        DOCUMENT_NUMBER, Outcome.PASS, _("The document number looks plausible."), typed
+        DOCUMENT_NUMBER, Outcome.PASS, _("The document number looks plausible."), _measured(typed)
     )
 
 

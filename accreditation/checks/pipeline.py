@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
-import os
-import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -37,6 +34,7 @@ from accreditation.models import (
     Message,
     OutboxTask,
     Status,
+    document_number_is,
 )
 from accreditation.models.names import search_key
 from accreditation.notify import outbox
@@ -89,23 +87,11 @@ def _store(document: Document, variant: str, data: bytes) -> str:
     return storage.save(name, ContentFile(data))
 
 
-@contextmanager
-def local_copy(name: str):
-    """A local path to a private file: the file itself on a local disk, or a temporary copy when
-    the storage is remote (S3-compatible), removed afterwards."""
-    storage = private_storage()
-    try:
-        path = storage.path(name)
-    except NotImplementedError:
-        path = None
-    if path is not None:
-        yield path
-        return
-    with tempfile.NamedTemporaryFile(suffix=os.path.splitext(name)[1]) as copy:
-        with storage.open(name, "rb") as remote:
-            shutil.copyfileobj(remote, copy, 1024 * 1024)
-        copy.flush()
-        yield copy.name
+def stored_content(name: str) -> bytes:
+    """A private file's content, decrypted in memory (never written out in clear): the checks
+    read each document whole anyway, and a document is at most PRESSPASS_MAX_FILE_MB."""
+    with private_storage().open(name, "rb") as stored:
+        return stored.read()
 
 
 def _file_checks(document: Document) -> tuple[list[Result], dict, str]:
@@ -117,78 +103,77 @@ def _file_checks(document: Document) -> tuple[list[Result], dict, str]:
     results: list[Result] = []
     derived: dict[str, str] = {}
     phash = ""
-    with local_copy(document.file.name) as path:
-        if not document.sha256:
-            document.sha256 = hashing.sha256_of(path)
-        with open(path, "rb") as handle:
-            detected = sniff(handle)
-        if detected not in apply.ALLOWED_TYPES[document.kind]:
+    content = stored_content(document.file.name)
+    if not document.sha256:
+        document.sha256 = hashing.sha256_of(content)
+    detected = sniff(io.BytesIO(content))
+    if detected not in apply.ALLOWED_TYPES[document.kind]:
+        results.append(
+            Result(
+                "file.type",
+                Outcome.FAIL,
+                gettext_lazy("The file's content is not an allowed type."),
+                str(detected),
+            )
+        )
+        return results, derived, phash
+    results.append(
+        Result("file.type", Outcome.PASS, gettext_lazy("The file's type is allowed."), detected)
+    )
+    limit = settings.PRESSPASS_MAX_FILE_MB * 1024 * 1024
+    size_ok = document.size <= limit
+    results.append(
+        Result(
+            "file.size",
+            Outcome.PASS if size_ok else Outcome.FAIL,
+            gettext_lazy("File size."),
+            str(document.size),
+        )
+    )
+    results.append(
+        Result("file.sha256", Outcome.PASS, gettext_lazy("SHA-256 recorded."), document.sha256)
+    )
+    if antivirus.configured():
+        found = antivirus.scan(content)  # clamd away: OSError, the checks are retried
+        if found:
+            private_storage().delete(document.file.name)  # never shown to anyone
             results.append(
                 Result(
-                    "file.type",
+                    ANTIVIRUS,
                     Outcome.FAIL,
-                    gettext_lazy("The file's content is not an allowed type."),
-                    str(detected),
+                    gettext_lazy(
+                        "The antivirus found something in this file: it was removed. "
+                        "Ask the journalist for a clean copy."
+                    ),
+                    found,
                 )
             )
             return results, derived, phash
         results.append(
-            Result("file.type", Outcome.PASS, gettext_lazy("The file's type is allowed."), detected)
+            Result(ANTIVIRUS, Outcome.PASS, gettext_lazy("The antivirus found nothing."))
         )
-        limit = settings.PRESSPASS_MAX_FILE_MB * 1024 * 1024
-        size_ok = document.size <= limit
-        results.append(
-            Result(
-                "file.size",
-                Outcome.PASS if size_ok else Outcome.FAIL,
-                gettext_lazy("File size."),
-                str(document.size),
-            )
+    if detected in (JPEG, PNG):
+        normalised = images.normalise_image(
+            content, require_colour=document.kind == Document.Kind.PHOTO
         )
-        results.append(
-            Result("file.sha256", Outcome.PASS, gettext_lazy("SHA-256 recorded."), document.sha256)
-        )
-        if antivirus.configured():
-            found = antivirus.scan(path)  # clamd away: OSError, the checks are retried
-            if found:
-                private_storage().delete(document.file.name)  # never shown to anyone
-                results.append(
-                    Result(
-                        ANTIVIRUS,
-                        Outcome.FAIL,
-                        gettext_lazy(
-                            "The antivirus found something in this file: it was removed. "
-                            "Ask the journalist for a clean copy."
-                        ),
-                        found,
-                    )
+        results.extend(normalised.results)
+        if normalised.jpeg is not None:
+            derived["normalised"] = _store(document, "normalised", normalised.jpeg)
+            if normalised.preview is not None:
+                derived["preview"] = _store(
+                    document, "preview", images.encode_jpeg(normalised.preview)
                 )
-                return results, derived, phash
-            results.append(
-                Result(ANTIVIRUS, Outcome.PASS, gettext_lazy("The antivirus found nothing."))
-            )
-        if detected in (JPEG, PNG):
-            normalised = images.normalise_image(
-                path, require_colour=document.kind == Document.Kind.PHOTO
-            )
-            results.extend(normalised.results)
-            if normalised.jpeg is not None:
-                derived["normalised"] = _store(document, "normalised", normalised.jpeg)
-                if normalised.preview is not None:
-                    derived["preview"] = _store(
-                        document, "preview", images.encode_jpeg(normalised.preview)
-                    )
-            if document.kind == Document.Kind.PHOTO and normalised.image is not None:
-                portrait = faces.check_portrait(normalised)
-                results.extend(portrait.results)
-                if portrait.badge_jpeg:
-                    derived["badge"] = _store(document, "badge", portrait.badge_jpeg)
-                    phash = hashing.perceptual_hash(portrait.badge_jpeg)
-        elif detected == PDF:
-            report = pdfs.inspect_pdf(path)
-            results.extend(report.results)
-            if report.preview_jpeg:
-                derived["preview"] = _store(document, "preview", report.preview_jpeg)
+        if document.kind == Document.Kind.PHOTO and normalised.image is not None:
+            portrait = faces.check_portrait(normalised)
+            results.extend(portrait.results)
+            if portrait.badge_jpeg:
+                derived["badge"] = _store(document, "badge", portrait.badge_jpeg)
+                phash = hashing.perceptual_hash(portrait.badge_jpeg)
+    elif detected == PDF:
+        report = pdfs.inspect_pdf(content)
+        results.extend(report.results)
+        if report.preview_jpeg:
+            derived["preview"] = _store(document, "preview", report.preview_jpeg)
     return results, derived, phash
 
 
@@ -230,8 +215,8 @@ def _related_checks(document: Document, req: AccreditationRequest, phash: str) -
         )
         twin = (
             AccreditationRequest.objects.filter(
+                document_number_is(req.id_document_number),
                 event_id=req.event_id,
-                id_document_number__iexact=req.id_document_number,
                 id_document_country=req.id_document_country,
             )
             .exclude(pk=req.pk)

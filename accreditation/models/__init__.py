@@ -36,4 +36,5 @@ from accreditation.models.requests import (
     Message,
     RejectionReason,
     WaitingPlace,
+    document_number_is,
 )

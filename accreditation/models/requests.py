@@ -17,8 +17,16 @@ from accreditation.models.choices import (
     Status,
     Vetting,
 )
+from accreditation.models.fields import KeyedHashField, SealedCharField
 from accreditation.models.names import person_key
+from accreditation.privacy import crypto
 from events.models import Event, Session
+
+
+def document_number_is(number: str) -> models.Q:
+    """The requests whose document number is this one, folded (case, spaces and dashes aside):
+    by the keyed hash stored beside the encrypted number, under any of the listed keys."""
+    return models.Q(id_document_hash__in=crypto.lookup_hashes(number))
 
 
 class AddressCheck(models.Model):
@@ -104,7 +112,9 @@ class AccreditationRequest(models.Model):
     id_document_type = models.CharField(
         _("identity document"), max_length=16, choices=IdDocumentType.choices
     )
-    id_document_number = models.CharField(_("document number"), max_length=40)
+    # Encrypted in the database; found by its keyed hash (accreditation.privacy.crypto).
+    id_document_number = SealedCharField(_("document number"), max_length=40)
+    id_document_hash = KeyedHashField(source="id_document_number")
     id_document_country = CountryField(_("issuing country"))
     id_document_expiry = models.DateField(_("expiry date"))
 
@@ -201,7 +211,6 @@ class AccreditationRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["event", "status"]),
-            models.Index(fields=["id_document_number"]),
             models.Index(fields=["status", "-submitted_at"]),
             models.Index(fields=["-submitted_at", "-id"]),
         ]
@@ -223,6 +232,9 @@ class AccreditationRequest(models.Model):
             update_fields
         ):
             kwargs["update_fields"] = {*update_fields, "name_key"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_document_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "id_document_hash"}
         super().save(*args, **kwargs)
 
     @property

@@ -5,8 +5,12 @@ without its file, and a restore that brings an installation back to work.
   own online backup), then the private files (``incoming/`` aside). A file written after the
   dump is an orphan in the copy (harmless, the retention purge removes it); a row always
   finds its file, since documents are written before their rows and never changed in place.
-  ``manifest.json`` says what is in it. The keys are not in it: SECRET_KEY (status links,
-  gate tokens) and the badge signing keys (printed badges) are kept apart, with the secrets.
+  ``manifest.json`` says what is in it. The files are copied as stored: encrypted, and the
+  document numbers in the dump too (accreditation/privacy/crypto.py). The keys are not in it:
+  PRESSPASS_DATA_KEYS (without which neither opens), SECRET_KEY (status links, gate tokens) and
+  the badge signing keys (printed badges) are kept apart, with the secrets. A backup made
+  before a key rotation needs the old key to be restored: keep retired keys as long as backups
+  made under them.
 - ``restore(folder)``: into an empty database and an empty private folder; the outbox's work
   that was published but not done is made pending again (the broker's queue is not in the
   backup), so it is sent once the workers run.
@@ -26,7 +30,8 @@ from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.utils import timezone
 
-from accreditation.privacy.storage import INCOMING, private_storage
+from accreditation.privacy import crypto
+from accreditation.privacy.storage import INCOMING, PARTIAL, private_storage
 
 DUMP_PG = "database.pgdump"
 DUMP_SQLITE = "database.sqlite3"
@@ -81,14 +86,18 @@ def backup(folder: Path) -> dict:
     root = _private_root()
     copied = 0
     if root.is_dir():
-        shutil.copytree(root, folder / FILES, ignore=shutil.ignore_patterns(INCOMING))
+        shutil.copytree(
+            root, folder / FILES, ignore=shutil.ignore_patterns(INCOMING, "*" + PARTIAL)
+        )
         copied = sum(1 for p in (folder / FILES).rglob("*") if p.is_file())
     manifest = {
         "made_at": timezone.now().isoformat(),
         "database": vendor,
         "files": copied,
         "order": "database, then files",
-        "not_included": "SECRET_KEY and the badge signing keys: keep them with the secrets",
+        "current_data_key": crypto.keyring().current,  # the id, never the key
+        "not_included": "PRESSPASS_DATA_KEYS, SECRET_KEY and the badge signing keys: keep them "
+        "with the secrets",
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return manifest

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from accreditation.models import Document
+from accreditation.privacy.crypto import DecryptionError
 from accreditation.privacy.storage import private_file_response, private_storage
 from accreditation.ratelimit import client_ip
 from accreditation.roles import may_work_on
@@ -96,12 +97,25 @@ def document_file(request, pk: int, variant: str = "original"):
     # uploaded is always downloaded as an attachment, whatever it claims to be.
     inline = name != document.file.name and content_type in PREVIEWABLE
     extension = name.rsplit(".", 1)[-1]
-    response = private_file_response(
-        name,
-        content_type=content_type,
-        as_attachment=not inline,
-        filename=f"{document.request.reference}-{document.kind}-{variant}.{extension}",
-    )
+    try:
+        response = private_file_response(
+            name,
+            content_type=content_type,
+            as_attachment=not inline,
+            filename=f"{document.request.reference}-{document.kind}-{variant}.{extension}",
+        )
+    except DecryptionError:
+        # Altered on disk, or sealed under a key no longer configured: nothing is sent, the
+        # team is told why (a security event; the reviewer asks the journalist again).
+        security_event("document.unreadable", actor=request.user.pk, document=document.pk)
+        return HttpResponse(
+            _(
+                "This file cannot be opened: it was altered where it is stored, or its key is no "
+                "longer configured. Ask the journalist to send it again."
+            ),
+            status=500,
+            content_type="text/plain; charset=utf-8",
+        )
     response["Content-Security-Policy"] = (
         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
     )

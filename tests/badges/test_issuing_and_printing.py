@@ -1,5 +1,6 @@
 """Badges: issued once after approval, signed, printed in batches, handed over, reissued."""
 
+import io
 import threading
 
 import pypdfium2
@@ -18,6 +19,12 @@ from accreditation.privacy.storage import private_storage
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
+
+
+def stored(name: str) -> bytes:
+    """A stored file's content (encrypted on disk: tests/privacy/test_encryption.py)."""
+    with private_storage().open(name, "rb") as handle:
+        return handle.read()
 
 
 def approved(event, reviewer, **fields):
@@ -87,12 +94,12 @@ def test_a_print_batch_renders_one_pdf_and_marks_the_badges_printed(
     )
     batch = printing.batch_render(batch_id=batch.pk)
     assert batch.state == PrintBatch.State.DONE and batch.done == 3
-    path = private_dir / batch.file.name
-    reader = PdfReader(path)
+    pdf = stored(batch.file.name)
+    reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1  # three cards on one A4 sheet
     text = reader.pages[0].extract_text()
     assert reqs[0].family_names.upper() in text
-    page = pypdfium2.PdfDocument(str(path))[0].render(scale=300 / 72).to_pil()
+    page = pypdfium2.PdfDocument(pdf)[0].render(scale=300 / 72).to_pil()
     decoded = {r.text for r in zxingcpp.read_barcodes(page)}
     assert decoded == set(Badge.objects.values_list("qr_text", flat=True))
     assert set(AccreditationRequest.objects.values_list("status", flat=True)) == {Status.PRINTED}
@@ -181,7 +188,7 @@ def test_a_held_up_batch_never_prints_again_what_another_batch_printed(
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.print_count, second.print_count) == (1, 1)
-    reader = PdfReader(private_dir / PrintBatch.objects.get(pk=held_up.pk).file.name)
+    reader = PdfReader(io.BytesIO(stored(PrintBatch.objects.get(pk=held_up.pk).file.name)))
     text = "".join(page.extract_text() for page in reader.pages)
     assert second.request.family_names.upper() in text
     assert first.request.family_names.upper() not in text
@@ -209,5 +216,5 @@ def test_the_words_on_a_badge_are_in_the_events_badge_languages_not_the_holders(
         event=event, badges=Badge.objects.filter(pk=badge.pk), actor=badge_desk, layout="a6"
     )
     batch = printing.batch_render(batch_id=batch.pk)
-    text = PdfReader(private_dir / batch.file.name).pages[0].extract_text()
+    text = PdfReader(io.BytesIO(stored(batch.file.name))).pages[0].extract_text()
     assert "Assemblée générale" in text and "PRESSE" in text

@@ -13,6 +13,7 @@ from PIL import Image
 from accreditation.apply import status_path
 from accreditation.checks.pipeline import checks_run, checks_sweep
 from accreditation.models import AccreditationRequest, CheckResult, Document, Status
+from accreditation.privacy.storage import private_storage
 from tests.factories import application_data, application_files, image_bytes, portrait_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -67,10 +68,10 @@ def test_a_good_request_reaches_review_with_its_results_and_a_clean_photo(
     assert req.check_outcome in {"pass", "warning"}
 
     photo = Document.objects.get(request=req, kind="photo")
-    stored = Image.open(private_dir / photo.file.name)
+    stored = Image.open(private_storage().open(photo.file.name))  # encrypted on disk
     assert stored.format == "JPEG" and stored.height > stored.width  # upright again
     assert not stored.getexif()  # no orientation, camera or GPS left
-    badge = Image.open(private_dir / photo.derived["badge"])
+    badge = Image.open(private_storage().open(photo.derived["badge"]))
     assert badge.size == (600, 800)
     assert photo.phash
     assert "preview" in Document.objects.get(request=req, kind="identity").derived

@@ -103,6 +103,8 @@ class Stack:
         self.redis = redis
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        from accreditation.privacy import crypto
+
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -115,6 +117,9 @@ class Stack:
             # ... and most post the form directly: test_end_to_end proves the address first.
             "PRESSPASS_CONFIRM_ADDRESS_FIRST": "0",
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            # The stack's processes open what the test process sealed (files, document
+            # numbers): the same keys, not keys derived from their own SECRET_KEY.
+            "PRESSPASS_DATA_KEYS": crypto.ring_setting(),
         }
         for name in ("TEST_REDIS_URL", "CELERY_BROKER_URL", "REDIS_URL"):
             self.env.pop(name, None)

@@ -1,8 +1,9 @@
 """Debian's nginx, running the shipped config/nginx/presspass.conf, in front of gunicorn.
 
 A body past the limit is refused by nginx before gunicorn sees it; a client cannot choose the
-address Django sees; private documents are sent by nginx once Django has checked who asks, and
-never on their own; plain HTTP and unknown host names get no further than nginx.
+address Django sees; private documents, encrypted at rest, are decrypted and sent by Django once
+it has checked who asks, and never on their own; plain HTTP and unknown host names get no
+further than nginx.
 """
 
 import datetime as dt
@@ -15,6 +16,7 @@ from django.conf import global_settings
 from django.urls import reverse
 
 from accreditation.models import AuditEntry
+from accreditation.privacy import crypto
 from tests.factories import make_event, make_request, make_user
 from tests.integration.stack import (
     BIN,
@@ -52,9 +54,9 @@ def proxy(tmp_path, settings):
         host=HOST,
     )
     web.env.update(
+        PRESSPASS_DATA_KEYS=crypto.ring_setting(),  # it opens what this process stores
         PRESSPASS_HTTPS="1",
         PRESSPASS_TRUSTED_PROXIES="1",
-        PRESSPASS_X_ACCEL_PREFIX="/_protected",
         ALLOWED_HOSTS=HOST,
         CSRF_TRUSTED_ORIGINS=front.base,
         SITE_URL=front.base,
@@ -112,12 +114,14 @@ def test_a_client_cannot_choose_the_address_django_sees(proxy):
     assert (attempt.ip_address, attempt.failures_since_start) == ("127.0.0.1", 2)
 
 
-def test_a_private_document_is_sent_by_nginx_once_django_has_checked_who_asks(proxy):
+def test_a_private_document_is_sent_decrypted_once_django_has_checked_who_asks(proxy, tmp_path):
     front, _web = proxy
     req = make_request(make_event(slug="docs"))
     identity = req.documents.get(kind="identity")
     with identity.file.open("rb") as stored:
         content = stored.read()
+    on_disk = (tmp_path / "private" / identity.file.name).read_bytes()
+    assert content.startswith(b"%PDF") and b"%PDF" not in on_disk  # encrypted at rest
     make_user("reviewer", "Reviewer")
     reviewer = front.browser()
     reviewer.login("reviewer", "correct horse battery")
@@ -127,6 +131,7 @@ def test_a_private_document_is_sent_by_nginx_once_django_has_checked_who_asks(pr
     assert status == 200 and body == content
     assert AuditEntry.objects.filter(action="document.viewed").count() == 1
     assert headers["Content-Type"] == "application/pdf"
+    assert headers["Content-Length"] == str(len(content))
     assert (
         headers["Content-Disposition"]
         == f'attachment; filename="{req.reference}-identity-original.pdf"'
@@ -135,9 +140,9 @@ def test_a_private_document_is_sent_by_nginx_once_django_has_checked_who_asks(pr
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in headers["Content-Security-Policy"]
     assert "X-Accel-Redirect" not in headers
-    assert "Last-Modified" in headers  # nginx read the file; Django's answer was empty
 
-    # The internal location answers only Django: its address alone, even the right one, is 404.
+    # Nothing serves the folder itself: the old internal location's address is Django's 404,
+    # for the reviewer as for anyone.
     assert reviewer.request("GET", f"/_protected/{identity.file.name}")[0] == 404
     assert front.browser().request("GET", f"/_protected/{identity.file.name}")[0] == 404
 

@@ -15,10 +15,11 @@ from django.urls import reverse
 
 from accreditation import review
 from accreditation.badges import issuing, printing
-from accreditation.models import AccreditationRequest, Document
+from accreditation.models import Document
+from accreditation.privacy import crypto
 from accreditation.privacy.retention import retention_purge
 from accreditation.privacy.storage import private_storage
-from tests.factories import application_data, application_files
+from tests.privacy.submitting import submit_and_check
 
 moto = pytest.importorskip("moto")
 boto3 = pytest.importorskip("boto3")
@@ -64,14 +65,7 @@ def keys(client) -> set[str]:
 def test_a_request_lives_and_dies_in_the_bucket(
     s3, client, event, reviewer, badge_desk, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("accreditation:apply", args=[event.slug]),
-            {**application_data(event), **application_files()},
-            HTTP_ACCEPT_LANGUAGE="en",
-        )
-    assert response.status_code == 302
-    req = AccreditationRequest.objects.get()
+    req, sent = submit_and_check(client, event, django_capture_on_commit_callbacks)
     # The checks read the files from the bucket and stored their derived copies there.
     assert req.status == "in_review", req.check_results.values_list("code", "message")
     photo = req.documents.get(kind="photo")
@@ -88,7 +82,12 @@ def test_a_request_lives_and_dies_in_the_bucket(
     with pytest.raises(NotImplementedError):
         photo.file.url  # noqa: B018 - private files have no URL
 
-    # A reviewer opens the identity document through the checked view: the bucket's bytes.
+    # The bucket holds ciphertext only (tests/privacy/test_encryption.py: the format).
+    for key in stored:
+        raw = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        assert raw.startswith(crypto.MAGIC) and b"%PDF" not in raw and b"JFIF" not in raw, key
+
+    # A reviewer opens the identity document through the checked view: the content sent.
     identity = req.documents.get(kind="identity")
     client.force_login(reviewer)
     opened = client.get(
@@ -96,8 +95,7 @@ def test_a_request_lives_and_dies_in_the_bucket(
     )
     assert opened.status_code == 200
     body = b"".join(opened.streaming_content)
-    expected = s3.get_object(Bucket=BUCKET, Key=f"presspass/{identity.file.name}")["Body"].read()
-    assert body == expected and body.startswith(b"%PDF")
+    assert body == sent["identity"] and body.startswith(b"%PDF")
 
     # Approved, the badge is drawn from the photo kept in the bucket.
     review.request_approve(request=req, actor=reviewer)
@@ -112,3 +110,36 @@ def test_a_request_lives_and_dies_in_the_bucket(
     assert result["requests"] == 1
     assert not Document.objects.exists()
     assert keys(s3) == set()
+
+
+def test_in_the_bucket_plain_objects_are_encrypted_and_keys_rotated(s3, settings):
+    """encrypt_files and rotate_keys work on a bucket too: an object cannot be rewritten in
+    part, so it is written again, the sealed content unchanged by a rotation."""
+    import base64
+
+    from django.core.files.base import ContentFile
+
+    from accreditation.privacy.at_rest import encrypt_files, rotate_keys
+
+    k1 = "k1:" + base64.b64encode(bytes([1]) * 32).decode()
+    k2 = "k2:" + base64.b64encode(bytes([2]) * 32).decode()
+    settings.PRESSPASS_DATA_KEYS = k1
+    storage = private_storage()
+    s3.put_object(Bucket=BUCKET, Key="presspass/documents/ab/old.pdf", Body=b"%PDF-1.4 old")
+    sealed = storage.save("documents/cd/new.pdf", ContentFile(b"%PDF-1.4 new"))
+    counts = encrypt_files()
+    assert (counts.changed, counts.unchanged) == (1, 1)
+    raw_old = s3.get_object(Bucket=BUCKET, Key="presspass/documents/ab/old.pdf")["Body"].read()
+    assert raw_old.startswith(crypto.MAGIC) and b"%PDF" not in raw_old
+    before = s3.get_object(Bucket=BUCKET, Key=f"presspass/{sealed}")["Body"].read()
+
+    settings.PRESSPASS_DATA_KEYS = f"{k2},{k1}"
+    assert rotate_keys()["files"].changed == 2
+    after = s3.get_object(Bucket=BUCKET, Key=f"presspass/{sealed}")["Body"].read()
+    assert crypto.read_header(after).key_id == "k2"
+    assert after[crypto.HEADER_SIZE :] == before[crypto.HEADER_SIZE :]
+    settings.PRESSPASS_DATA_KEYS = k2
+    with storage.open("documents/ab/old.pdf") as handle:
+        assert handle.read() == b"%PDF-1.4 old"
+    with storage.open(sealed) as handle:
+        assert handle.read() == b"%PDF-1.4 new"

@@ -25,5 +25,6 @@ class Command(BaseCommand):
             f"Backed up the {manifest['database']} database and {manifest['files']} files to {folder}."
         )
         self.stdout.write(
-            "Keep SECRET_KEY and the badge signing keys with the secrets: they are not in it."
+            "Keep SECRET_KEY, the badge signing keys and PRESSPASS_DATA_KEYS with the secrets: "
+            "they are not in it."
         )
