@@ -189,10 +189,11 @@ def purge_print_batches() -> int:
 
 
 @shared_task(name="accreditation.send_reminders")
-def send_reminders() -> int:
-    from accreditation.notify.reminders import reminders_send
+def send_reminders() -> dict:
+    """Hourly (beat): unanswered questions, the deadline, the badge to collect."""
+    from accreditation.notify.reminders import all_reminders_send
 
-    return reminders_send()
+    return all_reminders_send()
 
 
 @shared_task(name="accreditation.retention_purge")

@@ -1,6 +1,7 @@
 """An announcement's e-mails: each in its recipient's language and the event's time zone, plain
-text (the "text" template engine, which escapes nothing, as accreditation.notify.emails), with
-a Message-ID of its own delivery, the session's calendar entry and the announcement's files.
+text, rendered and made by accreditation.notify.emails as every e-mail is (from this app's
+templates), with a Message-ID of its own delivery, the session's calendar entry and the
+announcement's files.
 
 What every e-mail of one announcement shares (its texts, its calendar entry per language, its
 files' bytes) is prepared once per batch (AnnouncementMail), so a batch of 200 renders 200
@@ -9,43 +10,31 @@ small bodies, not 200 announcements."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template import engines
 from django.utils import timezone, translation
 
 from accreditation.apply.links import status_url
 from accreditation.communications import calendar
 from accreditation.communications.links import unsubscribe_url
 from accreditation.communications.models import Announcement, Delivery
+from accreditation.notify import emails
 from accreditation.privacy.storage import private_storage
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "communications" / "email"
 ICS_TYPE = "text/calendar; method=PUBLISH; charset=UTF-8"
 
 
-@lru_cache
-def _template(name: str):
-    """A template of this app's e-mail folder, compiled once by the "text" engine (whose own
-    folders are the project's templates/ only)."""
-    return engines["text"].from_string((TEMPLATES / name).read_text(encoding="utf-8"))
-
-
 def delivery_message_id(delivery_id: int) -> str:
     """The Message-ID of one recipient's e-mail: the same at every attempt, so a second copy
     (a batch retried after a crash) is recognised as the same e-mail."""
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "presspass"
-    return f"<presspass-announcement-{delivery_id}@{domain}>"
+    return emails.message_id(delivery_id, "announcement") or ""
 
 
 @dataclass(frozen=True)
-class Rendered:
-    subject: str
-    body: str
-    ics: bytes | None
+class Rendered(emails.Rendered):
+    ics: bytes | None = None  # the session's calendar entry, when it concerns one
 
 
 class AnnouncementMail:
@@ -83,27 +72,31 @@ class AnnouncementMail:
         if text_language is None or fallback is None:
             text_language, fallback = announcement.text_language(language)
         cal = announcement.calendar
-        with translation.override(language), timezone.override(self.event.tz):
-            title = announcement.titles.get(text_language, "")
-            context = {
-                "event": self.event,
-                "title": title,
-                "body": announcement.bodies.get(text_language, ""),
-                "fallback": fallback,
-                "text_language": translation.get_language_info(text_language)["name_translated"],
-                "session_title": self.session.display_title(language) if self.session else "",
-                "starts": calendar.starts(cal),
-                "ends": calendar.ends(cal),
-                "place": calendar.location(cal, self.event, language) if cal else "",
-                "time_zone": self.event.time_zone,
-                "files": [name for name, _content, _type in self.files()],
-                "status_url": status_link,
-                "unsubscribe_url": unsubscribe_link,
-            }
-            subject = _template("announcement_subject.txt").render(context)
-            body = _template("announcement_body.txt").render(context)
-            ics = self._calendar(language, context["session_title"], title) if cal else None
-        return Rendered(subject=" ".join(subject.split()), body=body, ics=ics)
+        title = announcement.titles.get(text_language, "")
+        context = {
+            "event": self.event,
+            "title": title,
+            "body": announcement.bodies.get(text_language, ""),
+            "fallback": fallback,
+            # lazy: named in the reader's language, when the template is rendered in it
+            "text_language": translation.get_language_info(text_language)["name_translated"],
+            "session_title": self.session.display_title(language) if self.session else "",
+            "starts": calendar.starts(cal),
+            "ends": calendar.ends(cal),
+            "place": calendar.location(cal, self.event, language) if cal else "",
+            "time_zone": self.event.time_zone,
+            "files": [name for name, _content, _type in self.files()],
+            "status_url": status_link,
+            "unsubscribe_url": unsubscribe_link,
+        }
+        text = emails.render(
+            "announcement", context, language=language, tz=self.event.tz, folder=TEMPLATES
+        )
+        ics = None
+        if cal:
+            with translation.override(language), timezone.override(self.event.tz):
+                ics = self._calendar(language, context["session_title"], title)
+        return Rendered(subject=text.subject, body=text.body, ics=ics)
 
     def _calendar(self, language: str, session_title: str, title: str) -> bytes:
         if language not in self._ics:
@@ -128,20 +121,16 @@ class AnnouncementMail:
             status_link=status_url(req),
             unsubscribe_link=unsubscribe,
         )
-        headers = {
-            "Message-ID": delivery_message_id(delivery.pk),
-            "Auto-Submitted": "auto-generated",
-        }
+        headers = {"Auto-Submitted": "auto-generated"}
         if unsubscribe:
             # RFC 8058: a mail client's own "unsubscribe" button posts to the link at once.
             headers["List-Unsubscribe"] = f"<{unsubscribe}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message = EmailMessage(
-            subject=rendered.subject,
-            body=rendered.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[req.email],
-            reply_to=[self.event.contact_email],
+        message = emails.message(
+            rendered,
+            to=req.email,
+            reply_to=self.event.contact_email,
+            message_id=delivery_message_id(delivery.pk),
             headers=headers,
             connection=connection,
         )

@@ -213,3 +213,28 @@ class SessionCalendar(models.Model):
 
     def __str__(self) -> str:
         return f"calendar {self.session_id} #{self.sequence}"
+
+
+class Reminder(models.Model):
+    """A reminder Presspass sent to a request, once of each kind (accreditation.notify
+    .reminders): before the deadline, what the request still misses; before the event, where
+    and when to collect the badge. The row is what makes a second run send nothing."""
+
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", _("Before the deadline: something is missing")
+        COLLECTION = "collection", _("Before the event: collect the badge")
+
+    request = models.ForeignKey(
+        AccreditationRequest, on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(_("reminder"), max_length=16, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind"], name="one_reminder_of_each_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder {self.kind} → {self.request_id}"

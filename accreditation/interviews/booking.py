@@ -35,6 +35,16 @@ def lock_journalists(request_ids) -> dict[int, AccreditationRequest]:
     return {row.pk: row for row in rows.order_by("pk")}
 
 
+def lock_interview(interview: InterviewRequest) -> InterviewRequest:
+    """One interview request, locked after its journalist's request (the one order)."""
+    lock_journalists([interview.request_id])
+    return (
+        InterviewRequest.objects.select_for_update(of=("self",))
+        .select_related("event", "target", "request")
+        .get(pk=interview.pk)
+    )
+
+
 def _lock_target(target_id: int) -> None:
     # No ordering: the targets' default one joins the event, whose row FOR UPDATE would lock
     # too (every confirmation of the event would then wait for every other).
@@ -111,12 +121,7 @@ def interview_other_times(
 ) -> None:
     """No proposed time suits the journalist: the contact is asked again, with a new link."""
     with transaction.atomic():
-        lock_journalists([interview.request_id])
-        locked = (
-            InterviewRequest.objects.select_for_update(of=("self",))
-            .select_related("event", "target", "request")
-            .get(pk=interview.pk)
-        )
+        locked = lock_interview(interview)
         require_allowed("other_times", locked)
         if locked.request.status not in ACCREDITED:
             raise _not_accredited()

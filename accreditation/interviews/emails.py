@@ -1,38 +1,23 @@
 """The interview e-mails, each in its recipient's language and the event's time zone: to the
 journalist, to the target's contact (with their private link while it is theirs to answer),
 to the press office. Plain text, rendered by the "text" template engine (nothing escaped) from
-this app's templates (email/interviews/); a confirmed or cancelled slot carries its .ics.
-
-Mirrors the few lines of accreditation.notify.emails._send, which takes no attachment and
-reads only the project's template folder."""
+this app's templates (email/interviews/) by accreditation.notify.emails, as every e-mail is; a
+confirmed or cancelled slot carries its .ics."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template import engines
 from django.utils import timezone, translation
 
 from accreditation.interviews import ics
 from accreditation.interviews.models import InterviewRequest, InterviewStatus
 from accreditation.models import AccreditationRequest
+from accreditation.notify import emails
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "email" / "interviews"
 RECIPIENTS = ("journalist", "contact", "press_office")
-
-
-@lru_cache(maxsize=16)
-def _template(name: str):
-    return engines["text"].from_string((TEMPLATES / name).read_text(encoding="utf-8"))
-
-
-def _render(recipient: str, context: dict) -> tuple[str, str]:
-    subject = _template(f"{recipient}_subject.txt").render(context)
-    body = _template(f"{recipient}_body.txt").render(context)
-    return " ".join(subject.split()), body
 
 
 def _interview(interview_id: int) -> InterviewRequest:
@@ -86,24 +71,15 @@ def send(
         to, reply_to, language = event.contact_email, target.contact_email, event.notice_language
     else:
         raise ValueError(f"unknown recipient {recipient!r}")
-    attachment = None
-    with translation.override(language), timezone.override(event.tz):
-        context["group"] = interview.merged.filter(status=InterviewStatus.MERGED).exists()
-        subject, body = _render(recipient, context)
-        if ics.has_slot(interview) and kind in ("confirmed", "cancelled"):
+    context["group"] = interview.merged.filter(status=InterviewStatus.MERGED).exists()
+    rendered = emails.render(recipient, context, language=language, tz=event.tz, folder=TEMPLATES)
+    message = emails.message(rendered, to=to, reply_to=reply_to, message_id=message_id)
+    if ics.has_slot(interview) and kind in ("confirmed", "cancelled"):
+        with translation.override(language), timezone.override(event.tz):
             attachment = ics.interview_ics(
                 interview,
                 cancelled=interview.status == InterviewStatus.CANCELLED,
                 group=context["group"],
             )
-    message = EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        reply_to=[reply_to],
-        headers={"Message-ID": message_id} if message_id else None,
-    )
-    if attachment is not None:
         message.attach("interview.ics", attachment, "text/calendar; charset=utf-8; method=PUBLISH")
     message.send()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accreditation.errors import ServiceError
 from accreditation.interviews import selectors
-from accreditation.interviews.booking import lock_journalists
+from accreditation.interviews.booking import lock_interview, lock_journalists
 from accreditation.interviews.contact import new_link_fields
 from accreditation.interviews.models import (
     Format,
@@ -120,7 +120,7 @@ def interview_ask(
             request=journalist,
             actor_label=APPLICANT,
             ip_address=ip_address,
-            to_status=S.REQUESTED,
+            to_status=str(S.REQUESTED),
             data={"interview": interview.pk, "target": target.pk},
         )
     return interview
@@ -130,12 +130,7 @@ def _staff_locked(interview: InterviewRequest, actor) -> InterviewRequest:
     """The interview request, locked, once ``actor`` may work on it (their role, their event)."""
     require_permission(actor, MANAGE)
     require_event(actor, interview.event_id)
-    lock_journalists([interview.request_id])
-    return (
-        InterviewRequest.objects.select_for_update(of=("self",))
-        .select_related("event", "target", "request")
-        .get(pk=interview.pk)
-    )
+    return lock_interview(interview)
 
 
 def _note(interview, actor, text: str) -> None:
@@ -195,6 +190,11 @@ def interview_merge(
         )
     with transaction.atomic():
         locked = _staff_locked(interview, actor)
+        if locked.request.status not in ACCREDITED:  # joining is going forward too
+            raise ServiceError(
+                "not_accredited",
+                _("Only accredited journalists' interview requests go forward."),
+            )
         fields: dict = {"reason": (note or "").strip()}
         if into is not None:
             lead = InterviewRequest.objects.select_for_update().get(pk=into.pk)
@@ -219,6 +219,7 @@ def interview_merge(
                 )
             fields["merged_into"] = lead
         else:
+            assert session is not None  # one of the two, checked above
             if session.event_id != locked.event_id:
                 raise ServiceError(
                     "merge_target", _("Choose a session of this event."), field="session"
@@ -248,9 +249,55 @@ def interview_merge(
     interview.status = locked.status
 
 
+# What is the journalist's own in a request (what they asked), as opposed to the group's (its
+# status, slots, slot, place, the contact's link): handed over with the group (_hand_over).
+OWN_FIELDS = ("request_id", "topic", "languages", "format", "preferred_times")
+
+
+def _hand_over(lead: InterviewRequest) -> InterviewRequest | None:
+    """The journalist whose request holds a group interview leaves it (they cancel, or their
+    accreditation ends): the first who joined takes their place. The group's request keeps
+    its status, slot, place, the contact's link and calendar entry (its UID is the request's);
+    only what each journalist asked changes rows. Returns the leaving journalist's row (a
+    member of the group now, to cancel), or None when nobody joined."""
+    successor = (
+        InterviewRequest.objects.select_for_update()
+        .filter(merged_into=lead, status=S.MERGED)
+        .order_by("pk")
+        .first()
+    )
+    if successor is None:
+        return None
+    mine = {name: getattr(lead, name) for name in OWN_FIELDS}
+    theirs = {name: getattr(successor, name) for name in OWN_FIELDS}
+    InterviewRequest.objects.filter(pk=lead.pk).update(**theirs)
+    InterviewRequest.objects.filter(pk=successor.pk).update(**mine)
+    for name, value in theirs.items():
+        setattr(lead, name, value)
+    lead.request = AccreditationRequest.objects.get(pk=theirs["request_id"])
+    leaving = InterviewRequest.objects.select_related("event", "target", "request").get(
+        pk=successor.pk
+    )
+    audit(
+        action="interview.group_handed_over",
+        request=lead.request,
+        data={"interview": lead.pk, "target": lead.target_id, "from": mine["request_id"]},
+    )
+    return leaving
+
+
 def _cancel(locked: InterviewRequest, *, by: str, actor=None, reason: str = "", ip=None):
     """Cancel one (locked) interview request and tell the other side: the contact if it was
-    theirs to know of, the journalist unless they cancelled it, and those who joined it."""
+    theirs to know of, the journalist unless they cancelled it, and those who joined it.
+
+    A group interview goes on when its journalist leaves (by themselves or with their
+    accreditation): the others keep it (_hand_over), and only the leaving journalist's part is
+    cancelled, as when any member leaves. The press office cancelling it cancels it for all."""
+    if by != "staff" and locked.status != S.MERGED:
+        leaving = _hand_over(locked)
+        if leaving is not None:
+            _cancel(leaving, by=by, actor=actor, reason=reason, ip=ip)
+            return
     was = locked.status
     transition(
         locked,
@@ -284,14 +331,9 @@ def interview_cancel_by_journalist(
 ) -> None:
     """The journalist cancels (their slot, if confirmed, is free again)."""
     with transaction.atomic():
-        lock_journalists([interview.request_id])
-        locked = (
-            InterviewRequest.objects.select_for_update(of=("self",))
-            .select_related("event", "target", "request")
-            .get(pk=interview.pk)
-        )
+        locked = lock_interview(interview)
         _cancel(locked, by="journalist", reason=(reason or "").strip(), ip=ip_address)
-    interview.status = locked.status
+    interview.status = S.CANCELLED  # theirs (a group they held goes on for the others)
 
 
 def interview_cancel(*, interview: InterviewRequest, actor, reason: str) -> None:

@@ -1,22 +1,88 @@
-"""E-mails, rendered in the recipient's language and the event's time zone."""
+"""E-mails, rendered in the recipient's language and the event's time zone.
+
+One way to make every e-mail of Presspass: ``render`` (a template's subject and body, in a
+language and a time zone, from the project's templates/email/ or an app's own folder) and
+``message`` (the EmailMessage around it, with its Message-ID); announcements
+(communications.mailing) and interviews (interviews.emails) use them too."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
+from django.template import engines
 from django.utils import timezone, translation
 
 from accreditation.models import AccreditationRequest, AddressCheck, LateAdmission
 
 
-def message_id(outbox_id: int | None) -> str | None:
-    """The Message-ID of the e-mail an outbox row sends: the same at every delivery, so a
-    second one (at-least-once delivery after a crash) can be recognised as the same e-mail."""
+def _domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "presspass"
+
+
+def message_id(outbox_id: int | None, kind: str = "outbox") -> str | None:
+    """The Message-ID of the e-mail an outbox row (or another ``kind`` of record: an
+    announcement's delivery) sends: the same at every delivery, so a second one (at-least-once
+    delivery after a crash) can be recognised as the same e-mail."""
     if outbox_id is None:
         return None
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "presspass"
-    return f"<presspass-outbox-{outbox_id}@{domain}>"
+    return f"<presspass-{kind}-{outbox_id}@{_domain()}>"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str  # one line, whatever the names hold
+    body: str
+
+
+@lru_cache(maxsize=64)
+def _compiled(path: str):
+    """A template of an app's own e-mail folder, compiled once by the "text" engine (whose own
+    folder is the project's templates/ only)."""
+    return engines["text"].from_string(Path(path).read_text(encoding="utf-8"))
+
+
+def _template(name: str, folder: Path | None):
+    if folder is None:
+        return engines["text"].get_template(f"email/{name}")
+    return _compiled(str(folder / name))
+
+
+def render(
+    template: str, context: dict, *, language: str, tz, folder: Path | None = None
+) -> Rendered:
+    """``{template}_subject.txt`` and ``{template}_body.txt`` rendered in ``language`` and the
+    time zone ``tz``: plain text (the "text" template engine, which escapes nothing,
+    config/settings.py), from templates/email/ or ``folder``."""
+    with translation.override(language), timezone.override(tz):
+        subject = _template(f"{template}_subject.txt", folder).render(context)
+        body = _template(f"{template}_body.txt", folder).render(context)
+    return Rendered(subject=" ".join(subject.split()), body=body)
+
+
+def message(
+    rendered: Rendered,
+    *,
+    to: str,
+    reply_to: str,
+    message_id: str | None = None,
+    headers: dict | None = None,
+    connection=None,
+) -> EmailMessage:
+    """The e-mail of ``rendered`` from Presspass to ``to``."""
+    all_headers = {**({"Message-ID": message_id} if message_id else {}), **(headers or {})}
+    return EmailMessage(
+        subject=rendered.subject,
+        body=rendered.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=[reply_to],
+        headers=all_headers or None,
+        connection=connection,
+    )
 
 
 def _send(
@@ -29,18 +95,8 @@ def _send(
     tz,
     message_id: str | None = None,
 ) -> None:
-    with translation.override(language), timezone.override(tz):
-        # Plain text: the "text" template engine, which escapes nothing (config/settings.py).
-        subject = render_to_string(f"email/{template}_subject.txt", context, using="text")
-        body = render_to_string(f"email/{template}_body.txt", context, using="text")
-    EmailMessage(
-        subject=" ".join(subject.split()),  # one line, whatever the names hold
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        reply_to=[reply_to],
-        headers={"Message-ID": message_id} if message_id else None,
-    ).send()
+    rendered = render(template, context, language=language, tz=tz)
+    message(rendered, to=to, reply_to=reply_to, message_id=message_id).send()
 
 
 def send_to_applicant(

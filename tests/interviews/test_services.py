@@ -241,21 +241,6 @@ def test_staff_cancelling_tells_the_journalist_and_the_contact_and_needs_a_reaso
     assert sorted(m.to[0] for m in mail.outbox) == sorted([amina.email, target.contact_email])
 
 
-def test_cancelling_a_group_interview_tells_everyone_who_joined_it(
-    event, amina, target, press_office, django_capture_on_commit_callbacks
-):
-    lead = confirmed(amina, target, press_office, [slot(event, 1, 10)])
-    karim = journalist(event)
-    joining = ask(karim, target)
-    services.interview_merge(interview=joining, actor=press_office, into=lead)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.interview_cancel_by_journalist(interview=lead)
-    joining.refresh_from_db()
-    assert joining.status == S.CANCELLED
-    (to_karim,) = [m for m in mail.outbox if m.to == [karim.email]]
-    assert to_karim.attachments[0][0] == "interview.ics"
-
-
 def test_the_press_office_answers_the_contact_by_email_while_it_is_forwarded(
     amina, target, press_office, django_capture_on_commit_callbacks
 ):
