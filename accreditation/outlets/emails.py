@@ -3,29 +3,18 @@ zone: to the focal point (registered, approved with the link to its page, more i
 asked, rejected, a journalist to confirm) and to a crew member (their personal link).
 
 Rendered by the "text" engine (nothing escaped) from this app's templates (email/outlets/),
-as accreditation.interviews.emails does: accreditation.notify.emails._send reads only the
-project's template folder."""
+through accreditation.notify.emails (render, message) like every e-mail."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template import engines
-from django.utils import timezone, translation
-
+from accreditation.notify import emails
 from accreditation.outlets import links
 from accreditation.outlets.models import Confirmation, CrewMember, Outlet
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "email" / "outlets"
 KINDS = ("registered", "approved", "info_requested", "rejected", "crew", "confirm")
-
-
-@lru_cache(maxsize=16)
-def _template(name: str):
-    return engines["text"].from_string((TEMPLATES / name).read_text(encoding="utf-8"))
 
 
 def send(
@@ -53,14 +42,9 @@ def send(
             pk=confirmation_id, outlet=outlet
         )
         context.update(req=confirmation.request, confirm_url=links.confirm_url(confirmation))
-    with translation.override(language), timezone.override(event.tz):
-        subject = " ".join(_template(f"{kind}_subject.txt").render(context).split())
-        body = _template(f"{kind}_body.txt").render(context)
-    EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        reply_to=[event.contact_email],
-        headers={"Message-ID": message_id} if message_id else None,
+    emails.message(
+        emails.render(kind, context, language=language, tz=event.tz, folder=TEMPLATES),
+        to=to,
+        reply_to=event.contact_email,
+        message_id=message_id,
     ).send()

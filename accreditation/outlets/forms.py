@@ -11,7 +11,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from accreditation.apply.forms import AddressForm, BotChecks, file_help
 from accreditation.apply.pow import pow_challenge, pow_enabled
-from accreditation.models import Document, OutletType, Role
+from accreditation.models import Document, OutletType, RejectionReason, Role
 
 PROOF_SLOT = Document.Kind.MISSION_LETTER  # checked as a mission letter: PDF, JPEG or PNG
 
@@ -104,3 +104,76 @@ class DecisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class CrewDecisionForm(forms.Form):
+    """Staff's decision on the outlet's crew: the whole crew or the members ticked."""
+
+    scope = forms.ChoiceField(
+        label=_("Whom"),
+        choices=[("all", _("The whole crew")), ("selected", _("The members ticked"))],
+        initial="selected",
+        widget=forms.RadioSelect,
+    )
+    members = forms.MultipleChoiceField(
+        label=_("Members"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    reason = forms.ModelChoiceField(
+        label=_("Reason for a rejection"), queryset=RejectionReason.objects.all(), required=False
+    )
+    text = forms.CharField(
+        label=_("Message (a rejection's reason, or a note on the approval)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].choices = [(str(m.pk), _member_label(m)) for m in members]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scope") == "selected" and not cleaned.get("members"):
+            self.add_error("members", _("Tick at least one member, or choose the whole crew."))
+        return cleaned
+
+    def member_ids(self) -> list[int] | None:
+        if self.cleaned_data["scope"] == "all":
+            return None
+        return [int(pk) for pk in self.cleaned_data["members"]]
+
+
+def _member_label(member) -> str:
+    """A crew member as the reviewer picks them: name, role, and their request if any."""
+    req = member.request
+    where = f"{req.reference}, {req.get_status_display()}" if req else _("not submitted yet")
+    return f"{member.name} — {member.get_role_display()} — {where}"
+
+
+class QuotaRaiseForm(forms.Form):
+    people = forms.IntegerField(label=_("People for this outlet"), min_value=1, max_value=999)
+
+
+class MergeForm(forms.Form):
+    """Another registration of the same outlet, whose requests and crew move to this one."""
+
+    other = forms.ModelChoiceField(label=_("Other registration"), queryset=None)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+    def __init__(self, *args, outlet=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accreditation.outlets.models import Outlet
+
+        others = Outlet.objects.exclude(status="rejected")
+        if outlet is not None:
+            others = others.filter(event_id=outlet.event_id).exclude(pk=outlet.pk)
+        self.fields["other"].queryset = others.order_by("name")
+
+
+class GroupForm(forms.Form):
+    """Staff's grouping of one request: under this outlet (by its reference), or split off."""
+
+    reference = forms.CharField(label=_("Request reference"), max_length=20)

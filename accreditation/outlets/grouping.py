@@ -16,6 +16,7 @@ from accreditation.roles import require_event, require_permission
 from accreditation.workflow import audit
 
 REVIEW = "accreditation.review_request"
+SUPERVISE = "accreditation.supervise_request"
 
 
 def website_host(url: str | None) -> str:

@@ -16,7 +16,7 @@ from accreditation.models.names import clean_name, search_key
 from accreditation.models.requests import normalise_email
 from accreditation.notify import outbox
 from accreditation.outlets.crews import confirmations_request
-from accreditation.outlets.grouping import REVIEW, outlet_group, website_host
+from accreditation.outlets.grouping import REVIEW, SUPERVISE, outlet_group, website_host
 from accreditation.outlets.links import CHECK_PROOF, FOCAL_POINT, SEND_EMAIL
 from accreditation.outlets.models import Outlet, OutletStatus
 from accreditation.outlets.states import outlet_transition
@@ -131,18 +131,29 @@ def outlet_reject(*, actor, outlet: Outlet, reason: str) -> None:
         outbox.enqueue(SEND_EMAIL, outlet_id=outlet.pk, kind="rejected")
 
 
-def outlet_quota_raise(*, actor, outlet: Outlet, people: int) -> None:
-    """Staff raise this outlet's quota of people (never below the type's default)."""
-    _may_review(actor, outlet)
+def outlet_quota_raise(*, actor, outlet: Outlet, people: int) -> int | None:
+    """A supervisor raises this outlet's quota of people (quotas are supervisors' to set, as
+    in OutletQuotaAdmin). Returns the first waiting request, now that places are free (the
+    reviewers' next), or None."""
+    from accreditation.outlets.quota import quota_limit, quota_offer_places
+
+    require_permission(actor, SUPERVISE)
+    require_event(actor, outlet.event_id)
+    current = quota_limit(outlet)
+    if current is not None and people <= current:
+        raise ServiceError(
+            "not_raised",
+            _("This outlet may already have %(people)d people: give a larger number.")
+            % {"people": current},
+            field="people",
+        )
     with transaction.atomic():
         Outlet.objects.filter(pk=outlet.pk).update(quota_raised_to=people)
         outlet.quota_raised_to = people
         audit(
             action="outlet.quota_raised", actor=actor, data={"outlet": outlet.pk, "people": people}
         )
-    from accreditation.outlets.quota import quota_offer_places
-
-    quota_offer_places(outlet_id=outlet.pk)
+    return quota_offer_places(outlet_id=outlet.pk)
 
 
 def _may_review(actor, outlet: Outlet) -> None:

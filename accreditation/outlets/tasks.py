@@ -1,4 +1,5 @@
-"""The outlets' tasks: thin, through the outbox and accreditation.tasks' ``_run`` (retries,
+"""The outlets' tasks, and the hand-on of sessions' media places (the waiting lines the
+outlets' crews join): thin, through the outbox and accreditation.tasks' ``_run`` (retries,
 visible failure, one Message-ID per outbox row)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from celery import shared_task
 
 from accreditation.notify.emails import message_id
 from accreditation.outlets.links import CHECK_PROOF, SEND_EMAIL
+from accreditation.review.capacity import OFFER_TASK
 from accreditation.tasks import EMAIL, _run
 
 
@@ -40,3 +42,12 @@ def check_proof(self, outlet_id: int, outbox_id: int | None = None) -> None:
     from accreditation.outlets.checks import proof_check
 
     _run(self, outbox_id, lambda: proof_check(outlet_id=outlet_id))
+
+
+@shared_task(name=OFFER_TASK, bind=True, max_retries=6, acks_late=True)
+def session_places_offer(self, session_id: int, outbox_id: int | None = None) -> None:
+    """A session's free media places go to its waiting line (after a revocation, a withdrawal,
+    or staff changing its capacity): accreditation.review.capacity.places_offer."""
+    from accreditation.review.capacity import places_offer
+
+    _run(self, outbox_id, lambda: places_offer(session_id=session_id))

@@ -1,15 +1,23 @@
 """Media places per session (Session.media_capacity): the one place where they are counted.
 
 An approval grants a limited session only while a place is left; otherwise the person waits in
-line for it (WaitingPlace, in order). A revoked or withdrawn accreditation frees its places,
-each offered at once to the next in line who is still accredited: the place is granted, their
-badge follows (accreditation.badges.issuing.badge_sessions_update) and they are told. The
-session's row is locked while its places are counted, so two reviewers approving at the same
-moment can never grant more places than there are.
+line for it (WaitingPlace, in order). Places are handed on to the line by ``places_offer``, run
+by a task after the commit of what freed them: a revoked or withdrawn accreditation
+(``places_release``), or staff raising or clearing a session's capacity (``capacity_changed``).
+Each place goes to the next in line who is still accredited: the place is granted, their badge
+follows (accreditation.badges.issuing.badge_sessions_update) and they are told.
+
+Locks: the session's row while its places are counted (two reviewers approving at the same
+moment can never grant more places than there are), then the row of the person at the head of
+the line while the place is handed to them. The hand-on runs in its own transaction, after the
+revocation's: inside it, two revocations whose lines cross (each revoked person held the place
+the other waited for) deadlocked on each other's line places (tests/review/
+test_capacity_races.py), and a place could go to someone being revoked at that moment.
 """
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from accreditation.models import AccreditationRequest, WaitingPlace
@@ -20,6 +28,8 @@ from events.models import Session
 # Requests that hold their granted places.
 HOLDS_PLACES = ACCREDITED  # requests that hold their granted places
 BADGE_TASK = "accreditation.update_badge_sessions"
+# accreditation.outlets.tasks.session_places_offer: places_offer after the commit.
+OFFER_TASK = "accreditation.session_places_offer"
 
 
 def places_taken(session: Session, *, besides: AccreditationRequest | None = None) -> int:
@@ -61,29 +71,65 @@ def _someone_ahead(session: Session, req: AccreditationRequest) -> bool:
     return head is not None and (mine is None or head.created_at < mine.created_at)
 
 
-def places_release(req: AccreditationRequest) -> list[AccreditationRequest]:
+def places_release(req: AccreditationRequest) -> list[int]:
     """Inside the transaction that ended ``req``'s accreditation (revoked, withdrawn): its line
-    places go, and each limited session it held is offered to the next in line."""
+    places go, and each limited session it held is offered to the next in line once that
+    transaction commits (places_offer, through the outbox). Returns those sessions' ids."""
     WaitingPlace.objects.filter(request=req).delete()
-    promoted = []
-    for session in req.sessions_granted.filter(media_capacity__isnull=False).order_by("pk"):
-        promoted.extend(_offer(session))
-    return promoted
+    held = list(
+        req.sessions_granted.filter(media_capacity__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for session_id in held:
+        outbox.enqueue(OFFER_TASK, session_id=session_id)
+    return held
+
+
+def capacity_changed(*, session: Session) -> None:
+    """Staff changed the session's media capacity (raised it, or cleared it: no limit): the
+    line moves at once, after the commit of the change (places_offer, through the outbox).
+    Lowering it takes no place back; new approvals wait until the count is below it."""
+    outbox.enqueue(OFFER_TASK, session_id=session.pk)
+
+
+def places_offer(*, session_id: int) -> list[AccreditationRequest]:
+    """Hand the session's free places to the head of its line, in its own transaction.
+    Idempotent: run twice, or for a session with no free place or no line, it does nothing
+    more (each grant removes its line place in the same transaction)."""
+    with transaction.atomic():
+        session = Session.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            return []
+        return _offer(session)
+
+
+def _room(session: Session) -> bool:
+    if not session.open_to_media:
+        return False  # closed to media since: no one is granted it
+    return session.media_capacity is None or places_taken(session) < session.media_capacity
 
 
 def _offer(session: Session) -> list[AccreditationRequest]:
+    """Inside a transaction: while the session has room, its line's head gets the place."""
     session = Session.objects.select_for_update().get(pk=session.pk)
     promoted = []
-    while places_taken(session) < (session.media_capacity or 0):
-        place = (
-            WaitingPlace.objects.select_related("request")
-            .filter(session=session, request__status__in=HOLDS_PLACES)
-            .first()
-        )
+    while _room(session):
+        place = WaitingPlace.objects.filter(
+            session=session, request__status__in=HOLDS_PLACES
+        ).first()
         if place is None:
             break
-        req = place.request
-        place.delete()
+        # Their row locked: a revocation of the same person waits for this (or this for it,
+        # and finds them no longer accredited).
+        req = (
+            AccreditationRequest.objects.select_for_update(of=("self",))
+            .filter(pk=place.request_id, status__in=HOLDS_PLACES)
+            .first()
+        )
+        WaitingPlace.objects.filter(pk=place.pk).delete()
+        if req is None:
+            continue
         req.sessions_granted.add(session)
         audit(
             action="session.place_granted",

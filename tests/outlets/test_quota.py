@@ -3,13 +3,14 @@ in the focal point's order; two approvals at once never exceed it (PostgreSQL)."
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
 
 from accreditation.outlets import grouping, quota, registration
 from accreditation.outlets.models import OutletLink, OutletQuota, QuotaPlace
+from tests.concurrency import at_once
 from tests.factories import make_event, make_request
 from tests.outlets.helpers import make_outlet
 
@@ -35,7 +36,7 @@ def test_no_quota_no_limit(event):
 
 
 @pytest.mark.django_db
-def test_beyond_the_quota_requests_wait_in_the_focal_points_order(event, reviewer):
+def test_beyond_the_quota_requests_wait_in_the_focal_points_order(event, supervisor):
     OutletQuota.objects.create(event=event, outlet_type="print", people=2)
     outlet = make_outlet(event)
     a, b, c, d = grouped(outlet, 4, priorities=[1, 2, 4, 3])
@@ -47,7 +48,7 @@ def test_beyond_the_quota_requests_wait_in_the_focal_points_order(event, reviewe
     assert quota.waiting_list(outlet) == [d, c]  # priority 3 before 4
     assert quota.outlet_quota_release(request=a) == d.pk  # a place for the first waiting
     assert quota.outlet_quota_reserve(request=d)
-    registration.outlet_quota_raise(actor=reviewer, outlet=outlet, people=4)
+    registration.outlet_quota_raise(actor=supervisor, outlet=outlet, people=4)
     assert quota.outlet_quota_reserve(request=c)
     assert QuotaPlace.objects.filter(state="held").count() == 3
 
@@ -68,22 +69,13 @@ def test_two_reviewers_approving_at_once_never_exceed_the_quota():
     OutletQuota.objects.create(event=event, outlet_type="tv", people=3)
     outlet = make_outlet(event, outlet_type="tv")
     reqs = grouped(outlet, 8)
-    barrier = threading.Barrier(len(reqs))
-    results = []
 
     def approve(req):
-        try:
-            barrier.wait()
-            with transaction.atomic():
-                results.append(quota.outlet_quota_reserve(request=req))
-        finally:
-            connection.close()
+        with transaction.atomic():
+            return quota.outlet_quota_reserve(request=req)
 
-    threads = [threading.Thread(target=approve, args=(req,)) for req in reqs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = at_once([partial(approve, req) for req in reqs])
+    assert not errors
     assert results.count(True) == 3
     assert QuotaPlace.objects.filter(outlet=outlet, state="held").count() == 3
 
