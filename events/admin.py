@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accreditation import gate
 from accreditation.communications.proposals import session_changes_saved
+from accreditation.review import capacity
 from events import timeline
+from events.admin_consent import ConsentNoticeInline
 from events.forms import (
     LocalTimesForm,
     TranslationsField,
@@ -172,6 +174,14 @@ class EventForm(LocalTimesForm):
     badge_collection_infos = TranslationsField(
         label=_("where and when to collect badges, in other languages"), multiline=True
     )
+    consent_texts = TranslationsField(
+        label=_("consent text in other languages"),
+        multiline=True,
+        help_text=_(
+            "Empty: the consent text above, or when it is empty too, Presspass's own notice "
+            "translated. Each text shown is kept with its version."
+        ),
+    )
     # Ticked rather than typed as JSON (printed in the site's order).
     badge_languages = forms.MultipleChoiceField(
         label=_("languages printed on badges"),
@@ -196,7 +206,7 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
         "security_vetting_required",
     )
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [SessionInline]
+    inlines = [SessionInline, ConsentNoticeInline]
     fieldsets = (
         (
             None,
@@ -243,18 +253,31 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
                     "document_retention_days",
                     "retention_days",
                     "consent_text",
+                    "consent_texts",
                     "consent_version",
+                    "privacy_documents",
                 )
             },
         ),
     )
-    readonly_fields = ("consent_version",)
+    readonly_fields = ("consent_version", "privacy_documents")
     local_displays = {
         "accreditation_opens_at": "accreditation_opens_at_local",
         "accreditation_deadline": "accreditation_deadline_local",
     }
     accreditation_opens_at_local = local_display(Event, "accreditation_opens_at", lambda e: e)
     accreditation_deadline_local = local_display(Event, "accreditation_deadline", lambda e: e)
+
+    @admin.display(description=_("processing register"))
+    def privacy_documents(self, obj) -> str:
+        """The register for the data-protection authority (supervisors; accreditation.privacy)."""
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("privacy:register", kwargs={"pk": obj.pk}),
+            gettext("The processing register of this event (for the CNDP declaration)"),
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -295,6 +318,9 @@ class EventAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
         for formset in formsets:  # a session's time or place changed: propose the announcement
             if formset.model is Session:
                 session_changes_saved(request, formset.changed_objects)
+                for session, changed in formset.changed_objects:
+                    if "media_capacity" in changed:  # more places: the waiting line moves now
+                        capacity.capacity_changed(session=session)
         if not _page_follows(request):
             warn_about(request, form.instance.checkpoints.select_related("event"))
 
@@ -349,6 +375,8 @@ class SessionAdmin(LocalTimesAdminMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change:  # its time or place changed: propose the announcement
             session_changes_saved(request, [(obj, form.changed_data)])
+        if change and "media_capacity" in form.changed_data:
+            capacity.capacity_changed(session=obj)  # more places: the waiting line moves now
         if not _page_follows(request):
             warn_about(request, obj.checkpoints.select_related("event"))
 

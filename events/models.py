@@ -177,6 +177,9 @@ class Event(models.Model):
         default="",
         blank=True,
     )
+    # The notice in the other languages of the site ({"fr": "…", "ar": "…"}); consent_text
+    # otherwise, and Presspass's own translated notice when both are empty.
+    consent_texts = models.JSONField(_("consent text in other languages"), default=dict, blank=True)
     consent_version = models.PositiveIntegerField(
         _("consent text version"), default=1, editable=False
     )
@@ -246,6 +249,11 @@ class Event(models.Model):
 
     def display_collection_info(self, language: str | None = None) -> str:
         return in_language(self.badge_collection_infos, self.badge_collection_info, language)
+
+    def display_consent_text(self, language: str | None = None) -> str:
+        """The notice staff wrote, in ``language``; empty when they wrote none (the form then
+        shows Presspass's own, accreditation.privacy.notice)."""
+        return in_language(self.consent_texts, self.consent_text, language)
 
     @property
     def accreditation_closes_at(self) -> dt.datetime:
@@ -403,3 +411,47 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ConsentNotice(models.Model):
+    """The full text of the data-protection notice as a journalist read it: one row per version
+    of the event's notice and language, with the SHA-256 of its text. A request names the one
+    its person agreed to by (event, consent_version, language). Written once, never changed;
+    kept while the event is (accreditation.privacy.notice)."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="consent_notices", verbose_name=_("event")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    text = models.TextField(_("text"))
+    sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    created_at = models.DateTimeField(_("first shown"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent notice")
+        verbose_name_plural = _("consent notices")
+        ordering = ["event", "-version", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "version", "language"], name="one_notice_per_version_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.language} {self.sha256[:12]}"
+
+    def save(self, *args, **kwargs):
+        # The record of what people agreed to: an existing notice is never rewritten.
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("A consent notice is never changed once shown.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        from accreditation.models import AccreditationRequest
+
+        if AccreditationRequest.objects.filter(
+            event_id=self.event_id, consent_version=self.version, language=self.language
+        ).exists():
+            raise ValueError("A consent notice someone agreed to is kept.")
+        return super().delete(*args, **kwargs)

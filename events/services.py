@@ -12,7 +12,7 @@ def event_save(*, event: Event, changed: list[str], actor=None) -> Event:
     """Save an event; a changed consent text becomes a new version (requests keep theirs)."""
     with transaction.atomic():
         event.save()
-        if event.pk and "consent_text" in changed:
+        if event.pk and {"consent_text", "consent_texts"} & set(changed):
             Event.objects.filter(pk=event.pk).update(consent_version=F("consent_version") + 1)
             event.refresh_from_db(fields=["consent_version"])
     return event

@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
@@ -361,6 +362,7 @@ class ApplicationForm(BotChecks, forms.ModelForm):
             # passport's machine-readable zone), and printed on its own.
             cleaned["family_names"] = cleaned.get("given_names", "")
             cleaned["given_names"] = ""
+        self._consent_check(cleaned)
         for slot in FILE_SLOTS:
             if slot in self.oversized:
                 self.add_error(slot, too_large())
@@ -377,6 +379,17 @@ class ApplicationForm(BotChecks, forms.ModelForm):
                 elif field in self.fields and field not in self.errors:
                     self.add_error(field, message)
         return cleaned
+
+    def _consent_check(self, cleaned) -> None:
+        """A notice that changed while the person filled in: the page shows the new one (the
+        template renders the one in force), unticked, to be agreed to again."""
+        language = (get_language() or "en")[:2]
+        # The SHA-256 of the notice shown, put in the page by templates/accreditation/_consent.html.
+        cleaned["consent_sha256"] = shown = str(self.data.get(f"consent_sha256_{language}", ""))
+        if submission.consent_changed(event=self.event, language=language, shown_sha256=shown):
+            self.add_error("consent", submission.CONSENT_CHANGED)
+            self.data = self.data.copy()
+            self.data.pop("consent", None)
 
     def _post_clean(self):
         # The instance is built by request_submit; nothing to construct or validate on it here.

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accreditation import tokens
 from accreditation.apply.links import status_url
@@ -33,6 +33,7 @@ from accreditation.models import (
 from accreditation.models.names import clean_name, refused_characters
 from accreditation.models.requests import normalise_email
 from accreditation.notify import outbox
+from accreditation.privacy.notice import notice_current
 from accreditation.privacy.storage import private_storage
 from accreditation.workflow import APPLICANT, audit
 from events.models import Event, Session
@@ -179,6 +180,21 @@ def application_errors(
     return errors
 
 
+# The form carries the SHA-256 of the notice it showed (templates/accreditation/_consent.html).
+CONSENT_CHANGED = gettext_lazy(
+    "The data-protection notice changed while you were filling in the form. Read it again "
+    "below and tick the box if you agree: everything you typed is kept."
+)
+
+
+def consent_changed(*, event: Event, language: str, shown_sha256: str | None) -> bool:
+    """Whether the notice the form showed (by its hash) is no longer the one in force in
+    ``language``. A form that names none (an older page) agrees to the one in force."""
+    if not shown_sha256:
+        return False
+    return shown_sha256 != notice_current(event=event, language=language).sha256
+
+
 def media_sessions(event: Event):
     return event.sessions.open_to_media()
 
@@ -240,6 +256,9 @@ def request_submit(
         if errors:
             field, messages = next(iter(errors.items()))
             raise ServiceError("invalid", messages[0], field=None if field == "__all__" else field)
+        if consent_changed(event=event, language=language, shown_sha256=data.get("consent_sha256")):
+            raise ServiceError("consent_changed", str(CONSENT_CHANGED), field="consent")
+        notice = notice_current(event=event, language=language)
     except Exception:
         if uploads:
             _keep_after_failure(draft_key, lambda: store_uploads(draft_key, uploads))
@@ -254,6 +273,7 @@ def request_submit(
                 event=event,
                 data=data,
                 language=language,
+                consent_version=notice.version,
                 late_admission=late_admission,
                 now=now,
                 address_confirmed=address_confirmed,
@@ -301,7 +321,7 @@ def _keep_after_failure(draft_key: str, rows) -> None:
 
 
 def _create_request(
-    *, event, data, language, late_admission, now, address_confirmed
+    *, event, data, language, consent_version, late_admission, now, address_confirmed
 ) -> AccreditationRequest:
     for _attempt in range(5):
         req = AccreditationRequest(
@@ -310,7 +330,8 @@ def _create_request(
             status=Status.SUBMITTED,
             language=language,
             status_nonce=tokens.new_nonce(),
-            consent_version=event.consent_version,
+            # With the language, names the notice agreed to (accreditation.privacy.notice).
+            consent_version=consent_version,
             consent_given_at=now,
             submitted_at=now,
             late_admission=late_admission,
