@@ -51,6 +51,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Background work that failed for good (an e-mail, a check, a print batch): seen, retried.
         "accreditation.view_outboxtask",
         "accreditation.retry_outboxtask",
+        # Data protection: the journalists' erasure requests (carried out or refused), the
+        # tombstones of erased requests, the statistics kept of purged events.
+        "privacy.view_erasurerequest",
+        "privacy.decide_erasure",
+        "privacy.view_tombstone",
+        "privacy.view_eventstatistics",
     ],
     # The badge desk sees the photo to match the face, never the documents.
     BADGE_DESK: ["accreditation.see_photo", "accreditation.print_badge"],

@@ -63,6 +63,21 @@ def files_on_disk(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
 
 
+def read_stored(name: str) -> bytes:
+    """A stored file's content (encrypted on disk: tests/privacy/test_encryption.py)."""
+    from accreditation.privacy.storage import private_storage
+
+    with private_storage().open(name, "rb") as handle:
+        return handle.read()
+
+
+def plain_size(path: Path, folder: Path) -> int:
+    """The size of a stored file's content, not of its encrypted form."""
+    from accreditation.privacy.storage import private_storage
+
+    return private_storage().size(str(path.relative_to(folder)))
+
+
 def status_path(req) -> str:
     return apply.status_path(req)
 
@@ -422,6 +437,7 @@ def capability_objects(event, *, journalist, reviewer, press_office, capture) ->
     from accreditation.outlets import links as outlet_links
     from accreditation.outlets.forms import PROOF_SLOT
     from accreditation.outlets.models import Confirmation, Outlet, OutletQuota, OutletStatus
+    from events.models import Event
 
     # An announcement with a programme, sent: the journalist received it (their delivery).
     announcement = announcements.announcement_save(
@@ -493,6 +509,14 @@ def capability_objects(event, *, journalist, reviewer, press_office, capture) ->
         return resolve(urlsplit(url).path).kwargs
 
     status = kwargs_of(apply.status_path(journalist))
+    # Data protection: the journalist's erasure request, a tombstone, the event's statistics.
+    from accreditation.privacy import erasure_requests, retention
+    from accreditation.privacy.erasure import erase_request
+    from accreditation.privacy.models import ErasureRequest
+
+    erasure_requests.erasure_ask(request=journalist)
+    erase_request(request=make_request(event), cause="retention")
+    retention.statistics_make(event=event)
     return {
         "by_pk": {
             "admin:communications_announcement_preview": Announcement,
@@ -502,6 +526,9 @@ def capability_objects(event, *, journalist, reviewer, press_office, capture) ->
             "admin:communications_announcement_file": {"pk": Announcement, "file_pk": Attachment},
             "admin:interviews_triage": InterviewRequest,
             "admin:outlets_outlet_decide": Outlet,
+            "admin:privacy_erasurerequest_decide": ErasureRequest,
+            "privacy:access_report": AccreditationRequest,
+            "privacy:register": Event,
         },
         "links": {
             "communications:unsubscribe": kwargs_of(
@@ -517,6 +544,7 @@ def capability_objects(event, *, journalist, reviewer, press_office, capture) ->
             "outlets:focal": kwargs_of(outlet_links.focal_url(outlet)),
             "outlets:crew": kwargs_of(outlet_links.crew_url(member)),
             "outlets:confirm": kwargs_of(outlet_links.confirm_url(confirmation)),
+            "privacy:erasure": status,
         },
     }
 
@@ -819,7 +847,7 @@ def test_row6_apply_each_file_field_refuses_one_byte_over_the_limit_and_takes_th
     assert over.status_code == 400
     assert "larger than 1 MB" in " ".join(over.context["form"].errors[slot])
     assert slot not in PendingUpload.objects.values_list("slot", flat=True)
-    assert all(p.stat().st_size != one_mb_limit + 1 for p in files_on_disk(private_dir))
+    assert all(plain_size(p, private_dir) != one_mb_limit + 1 for p in files_on_disk(private_dir))
 
     name, at_content = padded(slot, one_mb_limit)
     at = client.post(
@@ -828,7 +856,7 @@ def test_row6_apply_each_file_field_refuses_one_byte_over_the_limit_and_takes_th
     assert at.status_code == 302, at.context and at.context["form"].errors
     document = Document.objects.get(kind=slot)
     assert document.size == one_mb_limit
-    assert (private_dir / document.file.name).read_bytes() == at_content
+    assert read_stored(document.file.name) == at_content
 
 
 @pytest.mark.parametrize("slot", FILE_SLOTS)
@@ -844,7 +872,7 @@ def test_row6_status_answer_each_file_field_refuses_one_byte_over_the_limit_and_
     assert "larger than 1 MB" in " ".join(over.context["answer_form"].errors[slot])
     assert not PendingUpload.objects.exists()
     assert Document.objects.filter(request=req).count() == before
-    assert all(p.stat().st_size != one_mb_limit + 1 for p in files_on_disk(private_dir))
+    assert all(plain_size(p, private_dir) != one_mb_limit + 1 for p in files_on_disk(private_dir))
     req.refresh_from_db()
     assert req.status == Status.INFO_REQUESTED
 
@@ -852,7 +880,7 @@ def test_row6_status_answer_each_file_field_refuses_one_byte_over_the_limit_and_
     at = client.post(url, {"action": "answer", "body": "", slot: upload(name, at_content)})
     assert at.status_code == 302
     new = Document.objects.filter(request=req, kind=slot, size=one_mb_limit).get()
-    assert (private_dir / new.file.name).read_bytes() == at_content
+    assert read_stored(new.file.name) == at_content
     req.refresh_from_db()
     assert req.status == Status.CHECKING
 

@@ -24,6 +24,7 @@ from accreditation.models import (
     LateAdmission,
     RejectionReason,
     Status,
+    document_number_is,
 )
 from accreditation.outlets.crews import request_confirmation
 from accreditation.outlets.grouping import request_outlet
@@ -87,8 +88,7 @@ class AccreditationRequestAdmin(SupervisorPages, admin.ModelAdmin):
         "given_names",
         "email",
         "outlet_name",
-        "id_document_number",
-    )
+    )  # and the document number, by its keyed hash (get_search_results)
     list_select_related = ("event",)  # the event's time zone, for the dates
     list_per_page = 50
     show_full_result_count = False  # one COUNT less on 30,000 rows
@@ -216,6 +216,14 @@ class AccreditationRequestAdmin(SupervisorPages, admin.ModelAdmin):
 
     # --- The queue ---------------------------------------------------------------------------
 
+    def get_search_results(self, request, queryset, search_term):
+        """The search fields, or a document number given whole (case, spaces and dashes aside):
+        numbers are encrypted in the database and found by their keyed hash."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found = found | queryset.filter(document_number_is(search_term))
+        return found, may_have_duplicates
+
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
         event_id = request.GET.get("event__id__exact")
@@ -243,6 +251,7 @@ class AccreditationRequestAdmin(SupervisorPages, admin.ModelAdmin):
             "documents": selectors.current_documents(req),
             "can_open_documents": user.has_perm("accreditation.open_documents"),
             "can_see_photo": user.has_perm("accreditation.see_photo"),
+            "can_supervise": user.has_perm("accreditation.supervise_request"),
             "timeline": selectors.request_timeline(req),
             "checks": selectors.review_checks(req),
             "decisions": self._decisions(request, req),
