@@ -55,6 +55,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(self.style.SUCCESS(f"Admin:        {base}{reverse('admin:index')}"))
+        self._outlet(event)
         if not options["no_staff"]:
             username = "staff"
             password = secrets.token_urlsafe(12)
@@ -73,3 +74,64 @@ class Command(BaseCommand):
             from events.demo import seed_role_logins
 
             self.stdout.write(seed_role_logins(password=password, site_url=base))
+        self._privacy(event, staff=not options["no_staff"])
+
+    def _outlet(self, event) -> None:
+        """The outlets' walk (docs/outlets.md): the demo outlet's private page, the tribune."""
+        from accreditation.outlets.demo import seed_demo_outlet
+
+        demo = seed_demo_outlet(event)
+        register = reverse("outlets:register", args=[event.slug])
+        self.stdout.write(self.style.SUCCESS(f"Outlet form:  {settings.SITE_URL}{register}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Outlet page:  {demo.focal_url}   ({demo.outlet.name}, approved; its focal "
+                "point adds the crew here; docs/outlets.md)"
+            )
+        )
+        if demo.opening is not None:
+            from accreditation.review.capacity import places_taken
+
+            self.stdout.write(
+                f"Opening ceremony: {demo.opening.media_capacity} media places in the press "
+                f"tribune, {places_taken(demo.opening)} taken; those approved beyond them wait "
+                "in line."
+            )
+
+    def _privacy(self, event, *, staff: bool) -> None:
+        """The data-protection walk (docs/privacy.md): the demo journalist's own pages, the
+        supervisor carrying out her erasure, the search that then finds nothing of her."""
+        from accreditation.privacy.demo import DEMO_JOURNALIST, DEMO_SEARCH, seed_demo_journalist
+
+        self.stdout.write("")
+        if event.accreditation_state() != "open":
+            self.stdout.write(
+                "Data protection walk: skipped, accreditation is closed (run without "
+                "--published-dates for it; docs/privacy.md)."
+            )
+            return
+        demo = seed_demo_journalist(event)
+        req = demo.request
+        admin = reverse("admin:privacy_erasurerequest_changelist")
+        who = "supervisor (the password above)" if staff else "a supervisor's login"
+        self.stdout.write(self.style.SUCCESS("Data protection walk (docs/privacy.md):"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"  1. {req.given_names} {req.family_names}'s status link: {demo.status_url}"
+            )
+        )
+        self.stdout.write(
+            "     There: “Download everything we hold about you” → “Download my data (ZIP)” "
+            "(data.json and her files); then “Ask us to erase your data”, tick the box, "
+            f"“Ask for erasure” ({demo.erasure_url})."
+        )
+        self.stdout.write(
+            f"  2. Sign in as {who} at {settings.SITE_URL}{admin}, open her erasure request, "
+            "choose “Carry out the erasure”, tick the box, “Record the decision”. Her status "
+            "link then answers that it is no longer valid."
+        )
+        self.stdout.write(
+            f'  3. .venv/bin/python manage.py personal_data_search "{DEMO_SEARCH}"   (before: '
+            "where she is, exit status 1; after: nothing, exit status 0; her address "
+            f"{req.email} and passport number {DEMO_JOURNALIST['id_document_number']} too)"
+        )
