@@ -120,7 +120,10 @@ def test_a_notice_changed_while_filling_in_is_shown_again_and_nothing_typed_is_l
     html = response.content.decode()
     text, new = shown(html)
     assert text == "Revised notice: data kept 30 days." and new != old
-    assert "The data-protection notice changed while you were filling in the form" in unescape(html)
+    # In the language of the page (French here).
+    assert "La notice de protection des données a changé pendant que vous remplissiez" in (
+        " ".join(unescape(html).split())
+    )
     assert 'value="Le Matin"' in html  # what was typed is back in the form
     assert re.search(r'name="consent"[^>]*checked', html) is None  # to be ticked again
     assert PendingUpload.objects.count() == 3  # the files are kept too
