@@ -27,7 +27,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accreditation.communications.models import Delivery
-from accreditation.interviews.models import InterviewRequest
+from accreditation.interviews.models import InterviewMessage, InterviewRequest
+from accreditation.interviews.services import interviews_cancel_for_request
 from accreditation.models import (
     AccreditationRequest,
     AddressCheck,
@@ -173,6 +174,20 @@ def erase_request(
             names += _batches_forget(badge)
             Scan.objects.filter(badge=badge).update(badge=None)
 
+        # A group interview they held goes on for those who joined it (handed over, as when
+        # they cancel or their accreditation ends); their own interviews are cancelled and
+        # their slots freed; what they wrote in a handed-over group's thread goes with them.
+        # (Asked for only: after the event, the retention purge tells no one.)
+        if cause == ERASURE:
+            held = list(
+                InterviewRequest.objects.filter(request=req, merged__isnull=False)
+                .values_list("pk", flat=True)
+                .distinct()
+            )
+            interviews_cancel_for_request(request=req, actor=actor)
+            InterviewMessage.objects.filter(
+                interview__in=held, author=InterviewMessage.Author.JOURNALIST
+            ).exclude(interview__request=req).delete()
         interviews = list(InterviewRequest.objects.filter(request=req).values_list("pk", flat=True))
         crew = list(
             CrewMember.objects.filter(
