@@ -124,13 +124,23 @@ def data_keys_are_set(app_configs=None, **kwargs):
                 id="presspass.E004",
             )
         ]
+    found = []
     if getattr(settings, "PRESSPASS_X_ACCEL_PREFIX", ""):
-        return [
+        found.append(
             checks.Warning(
                 "PRESSPASS_X_ACCEL_PREFIX is set, but private files are encrypted: nginx cannot "
                 "send them, the web process does.",
                 hint="Unset PRESSPASS_X_ACCEL_PREFIX and remove the /_protected/ location.",
                 id="presspass.W005",
             )
-        ]
-    return []
+        )
+    if getattr(settings, "PRESSPASS_READ_PLAIN_FILES", False):
+        found.append(
+            checks.Warning(
+                "PRESSPASS_READ_PLAIN_FILES is on: a plain file written over an encrypted one "
+                "is served as genuine.",
+                hint="Run `manage.py encrypt_files` once after upgrading, then unset it.",
+                id="presspass.W006",
+            )
+        )
+    return found

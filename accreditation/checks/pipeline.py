@@ -265,6 +265,15 @@ def _related_checks(document: Document, req: AccreditationRequest, phash: str) -
     return results
 
 
+def _derived_forget(per_document) -> None:
+    """Delete the derived copies a run wrote that no document row names (the run's results
+    were not kept)."""
+    for document, _results, derived, _phash in per_document:
+        kept = set((document.derived or {}).values())
+        for name in set(derived.values()) - kept:
+            private_storage().delete(name)
+
+
 def checks_run(*, request_id: int) -> str | None:
     """Run every check of a request in "checking" (or just submitted). Returns the new status."""
     req = AccreditationRequest.objects.select_related("event").get(pk=request_id)
@@ -311,8 +320,11 @@ def checks_run(*, request_id: int) -> str | None:
     ]
 
     with transaction.atomic():
-        locked = AccreditationRequest.objects.select_for_update().get(pk=req.pk)
-        if locked.status != Status.CHECKING:
+        locked = AccreditationRequest.objects.select_for_update().filter(pk=req.pk).first()
+        if locked is None or locked.status != Status.CHECKING:
+            # Erased, withdrawn or decided while the checks ran: the copies this run made
+            # belong to no row now; none may stay behind (an erasure leaves nothing).
+            _derived_forget(per_document)
             return None
         CheckResult.objects.filter(request=locked).delete()
         CheckResult.objects.bulk_create(rows)

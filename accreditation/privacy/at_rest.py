@@ -101,13 +101,22 @@ def reseal_numbers() -> Counts:
                 log.error("A document number does not open (request id %s)", pk)
                 counts.failed.append(str(pk))
                 continue
-            updates.append((crypto.seal_text(number, field_name), crypto.number_hash(number), pk))
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET id_document_number = %s, id_document_hash = %s WHERE id = %s",
-                updates,
+            updates.append(
+                (crypto.seal_text(number, field_name), crypto.number_hash(number), pk, stored)
             )
-        counts.changed += len(updates)
+        with transaction.atomic(), connection.cursor() as cursor:
+            for update in updates:
+                # Only if it is still the value read: a number corrected meanwhile (sealed
+                # under the current key by whoever corrected it) is not put back.
+                cursor.execute(
+                    f"UPDATE {table} SET id_document_number = %s, id_document_hash = %s "
+                    "WHERE id = %s AND id_document_number = %s",
+                    update,
+                )
+                if cursor.rowcount:
+                    counts.changed += 1
+                else:
+                    counts.unchanged += 1
 
 
 def rotate_keys() -> dict[str, Counts]:

@@ -187,16 +187,22 @@ def rewrapped_header(raw: bytes, ring: KeyRing | None = None) -> bytes | None:
     return _wrap(ring, header.data_key, header.prefix)
 
 
-def _aad(prefix: bytes, last: bool) -> bytes:
-    return MAGIC + prefix + (b"\x01" if last else b"\x00")
+def _aad(prefix: bytes, last: bool, name: str) -> bytes:
+    """What each chunk is sealed with besides its content: the format, the file's prefix,
+    whether it is the last chunk, and the storage name it is stored under (one stored file
+    copied over another does not open under the other's name)."""
+    return MAGIC + prefix + (b"\x01" if last else b"\x00") + name.encode("utf-8")
 
 
 def _nonce(prefix: bytes, index: int) -> bytes:
     return prefix + struct.pack(">I", index)
 
 
-def encrypt_chunks(chunks: Iterable[bytes], ring: KeyRing | None = None) -> Iterator[bytes]:
-    """The stored form of the content given in pieces of any size: header, then sealed chunks."""
+def encrypt_chunks(
+    chunks: Iterable[bytes], ring: KeyRing | None = None, *, name: str = ""
+) -> Iterator[bytes]:
+    """The stored form of the content given in pieces of any size, to be stored under
+    ``name``: header, then sealed chunks."""
     ring = ring or keyring()
     data_key = AESGCM.generate_key(bit_length=256)
     prefix = os.urandom(8)
@@ -207,14 +213,16 @@ def encrypt_chunks(chunks: Iterable[bytes], ring: KeyRing | None = None) -> Iter
     for piece in chunks:
         pending += piece
         while len(pending) > CHUNK:  # keep the last chunk back: it is sealed as the last
-            yield aead.encrypt(_nonce(prefix, index), bytes(pending[:CHUNK]), _aad(prefix, False))
+            yield aead.encrypt(
+                _nonce(prefix, index), bytes(pending[:CHUNK]), _aad(prefix, False, name)
+            )
             del pending[:CHUNK]
             index += 1
-    yield aead.encrypt(_nonce(prefix, index), bytes(pending), _aad(prefix, True))
+    yield aead.encrypt(_nonce(prefix, index), bytes(pending), _aad(prefix, True, name))
 
 
-def encrypt_bytes(data: bytes) -> bytes:
-    return b"".join(encrypt_chunks([data]))
+def encrypt_bytes(data: bytes, *, name: str = "") -> bytes:
+    return b"".join(encrypt_chunks([data], name=name))
 
 
 def plain_size(stored_size: int, chunk: int = CHUNK) -> int:
@@ -227,9 +235,18 @@ class DecryptedFile(io.RawIOBase):
     """Reads the content of an encrypted file, chunk by chunk, from its open stored form
     (a local file, or a bucket's object): seekable, with the content's ``size``."""
 
-    def __init__(self, raw, header_bytes: bytes, stored_size: int, ring: KeyRing | None = None):
+    def __init__(
+        self,
+        raw,
+        header_bytes: bytes,
+        stored_size: int,
+        ring: KeyRing | None = None,
+        *,
+        name: str = "",
+    ):
         super().__init__()
         self._raw = raw
+        self._name = name
         self._header = read_header(header_bytes, ring)
         self._aead = AESGCM(self._header.data_key)
         self._chunk = self._header.chunk
@@ -259,7 +276,9 @@ class DecryptedFile(io.RawIOBase):
         last = index == self._chunks - 1
         try:
             return self._aead.decrypt(
-                _nonce(self._header.prefix, index), sealed, _aad(self._header.prefix, last)
+                _nonce(self._header.prefix, index),
+                sealed,
+                _aad(self._header.prefix, last, self._name),
             )
         except InvalidTag:
             raise DecryptionError("the file was altered or cut short") from None
@@ -309,8 +328,8 @@ class DecryptedFile(io.RawIOBase):
         super().close()
 
 
-def decrypt_bytes(stored: bytes) -> bytes:
-    with DecryptedFile(io.BytesIO(stored), stored[:HEADER_SIZE], len(stored)) as reader:
+def decrypt_bytes(stored: bytes, *, name: str = "") -> bytes:
+    with DecryptedFile(io.BytesIO(stored), stored[:HEADER_SIZE], len(stored), name=name) as reader:
         return reader.read()
 
 

@@ -38,13 +38,14 @@ PARTIAL = ".encrypting"  # a file being encrypted in place, beside its plain sel
 class _Sealed:
     """What the file system storage writes for a content: its encrypted chunks."""
 
-    def __init__(self, content):
+    def __init__(self, content, name: str):
         self._content = content
+        self._name = name
 
     def chunks(self, chunk_size=None):
         if hasattr(self._content, "seek"):
             self._content.seek(0)
-        return crypto.encrypt_chunks(self._content.chunks(crypto.CHUNK))
+        return crypto.encrypt_chunks(self._content.chunks(crypto.CHUNK), name=self._name)
 
 
 class _Encrypted:
@@ -57,12 +58,12 @@ class _Encrypted:
         return self._path
 
 
-def _sealed_spool(content) -> File:
+def _sealed_spool(content, name: str) -> File:
     """The encrypted form of a content in a temporary file (for a bucket's upload)."""
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     if hasattr(content, "seek"):
         content.seek(0)
-    for piece in crypto.encrypt_chunks(content.chunks(crypto.CHUNK)):
+    for piece in crypto.encrypt_chunks(content.chunks(crypto.CHUNK), name=name):
         spool.write(piece)
     spool.seek(0)
     return File(spool)
@@ -87,7 +88,7 @@ class EncryptedStorageMixin(_StorageBase):
         head = stored.read(crypto.HEADER_SIZE)
         if crypto.is_encrypted(head):
             try:
-                return crypto.DecryptedFile(stored, head, stored.size)
+                return crypto.DecryptedFile(stored, head, stored.size, name=name)
             except Exception:
                 stored.close()
                 raise
@@ -139,9 +140,12 @@ class PrivateStorage(EncryptedStorageMixin, FileSystemStorage):
         fd, partial = tempfile.mkstemp(dir=_incoming_folder(self.location), suffix=PARTIAL)
         try:
             with os.fdopen(fd, "wb") as sealed:
-                for piece in _Sealed(content).chunks():
+                for piece in _Sealed(content, name).chunks():
                     sealed.write(piece)
-            name = super()._save(name, _Encrypted(partial))
+            stored = super()._save(name, _Encrypted(partial))
+            if stored != name:  # taken meanwhile: sealed for a name it is not stored under
+                self.delete(stored)
+                raise FileExistsError(name)
         except BaseException:
             if os.path.exists(partial):
                 os.remove(partial)
@@ -151,7 +155,7 @@ class PrivateStorage(EncryptedStorageMixin, FileSystemStorage):
                 os.remove(moved)
             except FileNotFoundError:
                 pass
-        return name
+        return stored
 
     def rewrap(self, name) -> bool:
         """Re-wrap the file's key under the current KEK, in place (its header only); False when
@@ -181,7 +185,7 @@ class PrivateStorage(EncryptedStorageMixin, FileSystemStorage):
             fd, partial = tempfile.mkstemp(dir=folder, suffix=PARTIAL)
             try:
                 with os.fdopen(fd, "wb") as sealed:
-                    for piece in crypto.encrypt_chunks(File(plain).chunks(crypto.CHUNK)):
+                    for piece in crypto.encrypt_chunks(File(plain).chunks(crypto.CHUNK), name=name):
                         sealed.write(piece)
                     sealed.flush()
                     os.fsync(sealed.fileno())
@@ -189,6 +193,10 @@ class PrivateStorage(EncryptedStorageMixin, FileSystemStorage):
                     os.chmod(partial, self.file_permissions_mode)
                 else:
                     os.chmod(partial, 0o600)
+                if os.fstat(plain.fileno()).st_nlink == 0:
+                    # Deleted while we encrypted it (an erasure): it must not come back.
+                    os.remove(partial)
+                    return False
                 os.replace(partial, path)
             except BaseException:
                 if os.path.exists(partial):
@@ -302,7 +310,7 @@ if S3Storage is not None:
             )
 
         def _save(self, name, content):
-            return super()._save(name, _sealed_spool(content))
+            return super()._save(name, _sealed_spool(content, name))
 
         def _replace(self, name, stored: bytes) -> None:
             """Write an object again under its own name (objects are never changed in part)."""
@@ -329,7 +337,7 @@ if S3Storage is not None:
                 data = stored.read()
             if crypto.is_encrypted(data):
                 return False
-            self._replace(name, crypto.encrypt_bytes(data))
+            self._replace(name, crypto.encrypt_bytes(data, name=name))
             return True
 
 

@@ -282,6 +282,7 @@ def test_the_data_keys_setting_is_checked_and_production_needs_real_keys(setting
     assert [e.id for e in data_keys_are_set()] == ["presspass.E004"]
     settings.PRESSPASS_DATA_KEYS = K1
     settings.PRESSPASS_X_ACCEL_PREFIX = ""
+    settings.PRESSPASS_READ_PLAIN_FILES = False
     assert data_keys_are_set() == []
 
 
