@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checks": {"task": "accreditation.sweep_checks", "schedule": 300.0},
     "purge-print-batches": {"task": "accreditation.purge_print_batches", "schedule": 3600.0},
     "retention-purge": {"task": "accreditation.retention_purge", "schedule": 86400.0},
+    "sweep-orphan-files": {"task": "privacy.sweep_orphan_files", "schedule": 86400.0},
     "send-reminders": {"task": "accreditation.send_reminders", "schedule": 3600.0},
 }
 # Decoded pixels a checking process holds at once, across its threads (a 24 MP picture with
@@ -360,9 +361,10 @@ if env_str("PRIVATE_STORAGE_S3_BUCKET"):
 # first current. Unset: one key derived from SECRET_KEY, for development and tests only (the
 # deploy check presspass.E004 refuses it in production). New key: manage.py rotate_keys --new-key.
 PRESSPASS_DATA_KEYS = env_str("PRESSPASS_DATA_KEYS")
-# Files stored before encryption are read as they are until manage.py encrypt_files has run;
-# 0 refuses them.
-PRESSPASS_READ_PLAIN_FILES = env_bool("PRESSPASS_READ_PLAIN_FILES", True)
+# Files stored before encryption are read as they are only while this is on: in production
+# for the upgrade, until manage.py encrypt_files has run (presspass.W006 warns); off, a plain
+# file (one written over an encrypted one, say) is refused like an altered one.
+PRESSPASS_READ_PLAIN_FILES = env_bool("PRESSPASS_READ_PLAIN_FILES", not PRODUCTION)
 MEDIA_ROOT = VAR_DIR / "media"  # nothing personal is ever stored here
 # No longer used: stored files are ciphertext that nginx cannot send, so checked views decrypt
 # and stream them. Kept only so that presspass.W005 can warn a deployment still setting it.

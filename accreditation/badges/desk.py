@@ -20,6 +20,7 @@ from accreditation.badges import issuing, printing
 from accreditation.errors import ServiceError
 from accreditation.models import Badge, Document, PrintBatch, Status
 from accreditation.models.names import search_key
+from accreditation.privacy.access import desk_page_opened
 from accreditation.privacy.storage import private_file_response
 from accreditation.ratelimit import client_ip
 from accreditation.roles import signed_in
@@ -216,6 +217,13 @@ def badge_detail(request, pk: int):
             messages.error(request, str(exc.message))
         return redirect("desk:badge", pk=badge.pk)
     photo = Document.objects.current_photo().filter(request=req).first()
+    # The page shows the identity document's number, the date of birth and the photo: each
+    # opening (a GET, not the forms posted from it) is an access to the person's data, in the
+    # trail for their access report. The search results before it list names and outlets only
+    # (what the badge itself prints) and are not recorded per person: one row per name listed
+    # would be up to 50 writes per search on collection day, for nothing the badge does not
+    # show anyway.
+    desk_page_opened(badge=badge, actor=request.user, ip_address=client_ip(request))
     return render(
         request,
         "desk/badge.html",

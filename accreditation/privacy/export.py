@@ -26,10 +26,12 @@ from django.utils.translation import gettext as _
 
 from accreditation.apply.submission import REQUEST_FIELDS
 from accreditation.models import AccreditationRequest, AuditEntry, Badge, Document, Scan, Status
-from accreditation.privacy.access import DOCUMENT_ACCESSES, role_label
+from accreditation.privacy.access import DESK_PAGE_OPENED, DOCUMENT_ACCESSES, role_label
+from accreditation.privacy.crypto import DecryptionError
 from accreditation.privacy.notice import notice_agreed
 from accreditation.privacy.storage import private_storage
 from accreditation.workflow import APPLICANT, audit
+from config.logs import security_event
 
 FORMAT_VERSION = 1
 CHUNK = 1024 * 1024
@@ -166,6 +168,12 @@ def person_data(
             for e in entries
             if e.action in DOCUMENT_ACCESSES
         ],
+        # The badge desk's page of the person (their document number, date of birth, photo).
+        "desk_views": [
+            {"at": _when(e.at, zone), "by": role_label(e.actor)}
+            for e in entries
+            if e.action == DESK_PAGE_OPENED
+        ],
         "files": [
             {
                 "file": name,
@@ -299,6 +307,17 @@ def _consent(req: AccreditationRequest) -> dict:
     }
 
 
+def _opens(name: str) -> bool:
+    """Whether a stored file opens (an altered one, or one under a key no longer configured,
+    is left out of the download and listed with those no longer kept; staff are told)."""
+    try:
+        private_storage().open(name, "rb").close()
+    except DecryptionError:
+        security_event("document.unreadable", outcome="failed", where="export")
+        return False
+    return True
+
+
 def export_build(*, request: AccreditationRequest, ip_address: str | None = None) -> Export:
     """The person's ZIP, in their language; the export is written to the audit trail (it is an
     access to their data, by them). The caller sends and closes ``Export.file``."""
@@ -309,7 +328,7 @@ def export_build(*, request: AccreditationRequest, ip_address: str | None = None
         files = [
             (document_name(n, d), d)
             for n, d in enumerate(documents, start=1)
-            if d.file.name and storage.exists(d.file.name)
+            if d.file.name and storage.exists(d.file.name) and _opens(d.file.name)
         ]
         data = person_data(req, documents=documents, files=files)
     out = tempfile.TemporaryFile()

@@ -24,3 +24,11 @@ def send_erasure_email(self, erasure_id: int, recipient: str, outbox_id: int | N
             erasure_requests.erasure_notified(erasure_id=erasure_id)
 
     _run(self, outbox_id, send)
+
+
+@shared_task(name="privacy.sweep_orphan_files")
+def sweep_orphan_files() -> dict:
+    """Daily (beat): the private files no row names, older than a day (privacy.orphans)."""
+    from accreditation.privacy.orphans import orphans_sweep
+
+    return orphans_sweep().as_data()

@@ -107,3 +107,69 @@ def test_only_supervisors_of_the_event_signed_in_with_their_second_factor(
     client.logout()
     assert client.get(report_path(req)).status_code == 302
     assert not AuditEntry.objects.filter(action="privacy.access_reported").exists()
+
+
+def test_each_scan_of_the_badge_at_a_gate_is_in_the_report(client, event, supervisor):
+    """The gate shows an online scan's agent the holder's name and photo (offline, the badge's
+    number); the scan row is the record of it (no second write on the gate's hottest path),
+    read by the report."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accreditation.models import Scan
+    from events.models import Checkpoint
+
+    agent = make_user("g.agent", "Gate agent", first_name="Nadia", last_name="Tazi")
+    req = make_request(event, language="en")
+    other = make_request(event, language="en")
+    review.request_approve(request=req, actor=supervisor)
+    review.request_approve(request=other, actor=supervisor)
+    badge = issuing.badge_issue(request_id=req.pk)
+    other_badge = issuing.badge_issue(request_id=other.pk)
+    hall = Checkpoint.objects.create(event=event, name="Main hall")
+    now = timezone.now()
+    for n, (scanned, offline, at) in enumerate(
+        [
+            (badge, False, now - dt.timedelta(hours=2)),
+            (badge, True, now - dt.timedelta(hours=1)),
+            (other_badge, False, now),
+        ]
+    ):
+        Scan.objects.create(
+            checkpoint=hall,
+            badge=scanned,
+            badge_version=1,
+            decision="admit",
+            reason="ok",
+            agent=agent,
+            device_id="phone-1",
+            client_scan_id=f"s{n}",
+            scanned_at=at,
+            offline=offline,
+        )
+
+    client.force_login(supervisor)
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(report_path(req), {"format": "csv"}).content.decode("utf-8-sig"))
+        )
+    )[1:]
+    assert [(r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows] == [
+        (
+            "Badge scanned at a gate",
+            "Name and photo",
+            "Main hall",
+            "Nadia Tazi",
+            "g.agent",
+            "Gate agent",
+        ),
+        (
+            "Badge scanned at a gate offline",
+            "Badge number",
+            "Main hall",
+            "Nadia Tazi",
+            "g.agent",
+            "Gate agent",
+        ),
+    ]  # the other person's scan is not in this report
