@@ -8,14 +8,16 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
 from accreditation.apply import submission
+from accreditation.apply.bot_checks import BotChecks
+from accreditation.apply.interview_rows import INTERVIEW_ROWS, ApplyInterviewForm
 from accreditation.apply.pow import pow_challenge, pow_check, pow_enabled
+from accreditation.interviews.models import InterviewTarget
 from accreditation.models import AccreditationRequest, Document
 from config.logs import security_event
 
@@ -88,33 +90,6 @@ def too_large() -> str:
     }
 
 
-class BotChecks:
-    """A honeypot and the minimum fill time, on both public forms that start something."""
-
-    too_fast = _("That was very fast. Please check your answers, then send the form again.")
-
-    def bot_checks_init(self) -> None:
-        # Shown now: a fresh token; sent back with one that is not ours: a fresh one too, so
-        # that the next send (a person's, seconds later) passes.
-        self.fields["started"].initial = form_started_token()
-        if self.is_bound and not _started_is_ours(self.data.get("started", "")):
-            self.data = self.data.copy()
-            self.data["started"] = form_started_token()
-        self.fields["homepage"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
-
-    def clean_started(self) -> str:
-        if filled_too_fast(self.cleaned_data.get("started", "")):
-            security_event("bot.too_fast", outcome="refused")
-            raise forms.ValidationError(self.too_fast)
-        return ""
-
-    def clean_homepage(self) -> str:
-        if self.cleaned_data.get("homepage"):
-            security_event("bot.honeypot", outcome="refused")
-            raise forms.ValidationError(_("Leave this field empty"))
-        return ""
-
-
 class ApplicationForm(BotChecks, forms.ModelForm):
     identity = forms.FileField(label=_("Identity document (passport or ID card)"), required=False)
     identity_back = forms.FileField(label=_("Its back, if it has one (an ID card)"), required=False)
@@ -172,10 +147,9 @@ class ApplicationForm(BotChecks, forms.ModelForm):
                 "Foreign television crews filming in Morocco need an authorisation from the "
                 "Centre Cinématographique Marocain."
             ),
-            "interview_requests": _(
-                "Whom you would like to interview, and on what topic. Once you are accredited, "
-                "ask for each interview from your status page: the press office forwards it."
-            ),
+            # Shown only when the event has nobody to ask interviews of (interviews_offered);
+            # otherwise the form asks for each interview (ApplyInterviewForm).
+            "interview_requests": _("Whom you would like to interview, and on what topic."),
             "equipment": _("Cameras, tripods, lights, satellite equipment…"),
             "sessions_requested": _("Only the sessions open to the media are listed."),
         }
@@ -198,6 +172,12 @@ class ApplicationForm(BotChecks, forms.ModelForm):
             self.fields["email"].initial = email
             self.fields["email"].help_text = _("Confirmed by the link we sent you.")
         self.bot_checks_init()
+        # Interview requests asked with the application (accreditation.interviews); a blank
+        # row costs no query, so a post without any looks nothing up.
+        self.interview_forms = [
+            ApplyInterviewForm(self.data if self.is_bound else None, event=event, number=n)
+            for n in range(1, INTERVIEW_ROWS + 1)
+        ]
         self.outlet_vouches = outlet_vouches  # a crew member: their outlet vouches for them
         self.refused = refused or {}  # slot -> why the uploaded file was refused
         self.event = event
@@ -300,7 +280,14 @@ class ApplicationForm(BotChecks, forms.ModelForm):
                 "filming_authorisation_number",
             ),
             Fieldset(
-                _("Sessions and requests"), "sessions_requested", "interview_requests", "equipment"
+                _("Sessions and requests"),
+                "sessions_requested",
+                (
+                    HTML('{% include "accreditation/_interview_rows.html" %}')
+                    if self.interviews_offered
+                    else "interview_requests"
+                ),
+                "equipment",
             ),
             Fieldset(
                 _("Documents"),
@@ -317,6 +304,42 @@ class ApplicationForm(BotChecks, forms.ModelForm):
             Fieldset(_("Consent"), HTML('{% include "accreditation/_consent.html" %}'), "consent"),
         )
         return helper
+
+    @cached_property
+    def interviews_offered(self) -> bool:
+        """The form shows its interview part: the event has people to ask for interviews, or
+        the post asked for some (shown back, even if the list changed meanwhile)."""
+        if any(row.used for row in self.interview_forms):
+            return True
+        return InterviewTarget.objects.filter(event=self.event, active=True).exists()
+
+    def add_service_error(self, exc) -> None:
+        """A refusal of request_submit, on the field (or interview row) it concerns."""
+        field = exc.field if isinstance(exc.field, str) else ""
+        for row in self.interview_forms:
+            if field == row.prefix or field.startswith(f"{row.prefix}-"):
+                name = field.removeprefix(f"{row.prefix}-")
+                row.add_error(name if name in row.fields else None, str(exc.message))
+                self.add_error(None, self.interview_row_error(row))
+                return
+        self.add_error(field if field in self.fields else None, str(exc.message))
+
+    @staticmethod
+    def interview_row_error(row) -> str:
+        return _("Interview request %(number)d: please correct what is marked.") % {
+            "number": row.number
+        }
+
+    def _interviews_clean(self) -> list[tuple[int, dict]]:
+        """The rows filled in, as (row number, what it asks); a row with errors says so at the
+        top of the form too."""
+        asked = []
+        for row in self.interview_forms:
+            if not row.is_valid():
+                self.add_error(None, self.interview_row_error(row))
+            elif row.has_changed():
+                asked.append((row.number, row.cleaned_data))
+        return asked
 
     @staticmethod
     def _session_label(session) -> str:
@@ -363,6 +386,7 @@ class ApplicationForm(BotChecks, forms.ModelForm):
             cleaned["family_names"] = cleaned.get("given_names", "")
             cleaned["given_names"] = ""
         self._consent_check(cleaned)
+        cleaned["interviews"] = self._interviews_clean()
         for slot in FILE_SLOTS:
             if slot in self.oversized:
                 self.add_error(slot, too_large())
@@ -394,38 +418,6 @@ class ApplicationForm(BotChecks, forms.ModelForm):
     def _post_clean(self):
         # The instance is built by request_submit; nothing to construct or validate on it here.
         pass
-
-
-STARTED_SALT = "presspass.apply.started"
-
-
-def form_started_token() -> str:
-    """Given with the form each time it is shown (signed, dated)."""
-    return signing.TimestampSigner(salt=STARTED_SALT).sign("apply")
-
-
-def filled_too_fast(token: str) -> bool:
-    """The one rule of the minimum fill time: a form sent sooner than
-    PRESSPASS_MIN_FILL_SECONDS after it was shown, or without a token we made, is a robot's.
-    (A form left open for days is fine.)"""
-    minimum = settings.PRESSPASS_MIN_FILL_SECONDS
-    if not minimum:
-        return False
-    try:
-        signing.TimestampSigner(salt=STARTED_SALT).unsign(token or "", max_age=minimum)
-    except signing.SignatureExpired:
-        return False  # shown long enough ago
-    except signing.BadSignature:
-        return True
-    return True
-
-
-def _started_is_ours(token: str) -> bool:
-    try:
-        signing.TimestampSigner(salt=STARTED_SALT).unsign(token or "")
-    except signing.BadSignature:
-        return False
-    return True
 
 
 class AddressForm(BotChecks, forms.Form):

@@ -20,6 +20,7 @@ from accreditation.apply.links import status_url
 from accreditation.apply.pending import CheckedUpload, keep_pending, pending_uploads, store_uploads
 from accreditation.badges.fonts import unprintable
 from accreditation.errors import ServiceError
+from accreditation.interviews.services import interview_ask
 from accreditation.models import (
     AccreditationRequest,
     Document,
@@ -302,6 +303,7 @@ def request_submit(
             from accreditation.outlets.crews import request_submitted
 
             request_submitted(request=req, address_confirmed=address_confirmed)
+            _interviews_ask(req, data.get("interviews", ()), ip_address=ip_address)
     except Exception:
         if stored:
             _keep_after_failure(draft_key, lambda: stored)
@@ -309,6 +311,18 @@ def request_submit(
     for old in replaced:
         private_storage().delete(old.file.name)
     return Submission(request=req, status_url=status_url(req))
+
+
+def _interviews_ask(req, rows, *, ip_address) -> None:
+    """The interview requests asked with the application, by the interviews' own rule (they
+    wait, "requested", until the press office forwards them, which it may once the journalist
+    is accredited). A refused one refuses the whole application, naming its row."""
+    for number, asked in rows:
+        try:
+            interview_ask(request=req, **asked, ip_address=ip_address)
+        except ServiceError as exc:
+            field = f"interview-{number}-{exc.field}" if exc.field else f"interview-{number}"
+            raise ServiceError(exc.code, exc.message, field=field) from exc
 
 
 def _keep_after_failure(draft_key: str, rows) -> None:

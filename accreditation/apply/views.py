@@ -159,7 +159,7 @@ def _apply(request, slug: str):
                     outlet_vouches=member is not None,
                 )
             except ServiceError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+                form.add_service_error(exc)
                 form.pending = pending.pending_uploads(draft_key)
             else:
                 del request.session[f"draft:apply:{event.pk}"]
@@ -195,7 +195,20 @@ def _typed_answers(request, event) -> list[tuple[str, str, str]]:
         choices = dict(getattr(form.fields[name], "choices", None) or ())
         label = str(form.fields[name].label).capitalize()
         answers.append((name, label, str(choices.get(value, value))))
+    for row in form.interview_forms:  # the interviews asked for, by whom and on what
+        topic = str(row["topic"].value() or "").strip()
+        if row.used and topic:
+            target = row.fields["target"].queryset.filter(pk=_int(row["target"].value())).first()
+            asked = f"{target.display_name()}: {topic}" if target else topic
+            answers.append((row.prefix, row.legend, asked))
     return answers
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 # Not put in an e-mail, which crosses servers we do not know: given on the form, later.

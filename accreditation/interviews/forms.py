@@ -13,7 +13,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accreditation.interviews.models import Format, InterviewRequest, InterviewTarget
-from accreditation.interviews.services import preferred_time_choices
+from accreditation.interviews.services import (
+    OUTSIDE_EVENT,
+    UNKNOWN_TARGET,
+    preferred_time_choices,
+)
 from accreditation.interviews.workflow import OPEN
 from events.forms import TranslationsField
 from events.models import Session
@@ -28,7 +32,10 @@ def preferred_time_label(value: str) -> str:
 
 class InterviewAskForm(forms.Form):
     target = forms.ModelChoiceField(
-        label=_("Interview with"), queryset=InterviewTarget.objects.none(), empty_label=None
+        label=_("Interview with"),
+        queryset=InterviewTarget.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": UNKNOWN_TARGET},
     )
     topic = forms.CharField(
         label=_("Topic"),
@@ -47,6 +54,7 @@ class InterviewAskForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Local time at the venue. Leave empty if any time suits you."),
+        error_messages={"invalid_choice": OUTSIDE_EVENT},
     )
 
     def __init__(self, *args, event, **kwargs):

@@ -12,6 +12,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accreditation.errors import ServiceError
 from accreditation.interviews import selectors
@@ -41,6 +42,9 @@ S = InterviewStatus
 MANAGE = "interviews.manage_interviews"
 MAX_OPEN_PER_JOURNALIST = 10
 HALVES = ("am", "pm")
+# Also the form's messages for a choice not in its lists (forms.InterviewAskForm).
+UNKNOWN_TARGET = gettext_lazy("Choose someone from the list.")
+OUTSIDE_EVENT = gettext_lazy("Preferred times must be within the event.")
 
 
 def preferred_time_choices(event) -> list[str]:
@@ -63,8 +67,9 @@ def interview_ask(
     preferred_times: list[str],
     ip_address: str | None = None,
 ) -> InterviewRequest:
-    """The journalist asks for an interview (from their status page). It waits for the press
-    office, which forwards it once the journalist is accredited."""
+    """The journalist asks for an interview (from their status page, or with their application:
+    accreditation.apply.submission). It waits for the press office, which forwards it once the
+    journalist is accredited."""
     topic = (topic or "").strip()
     if request.status not in MAY_ASK:
         raise ServiceError(
@@ -72,7 +77,7 @@ def interview_ask(
             _("Your accreditation request is closed: you cannot ask for an interview."),
         )
     if target.event_id != request.event_id or not target.active:
-        raise ServiceError("unknown_target", _("Choose someone from the list."), field="target")
+        raise ServiceError("unknown_target", str(UNKNOWN_TARGET), field="target")
     if not topic:
         raise ServiceError("topic_required", _("Say what the interview is about."), field="topic")
     known = {code for code, _name in settings.LANGUAGES}
@@ -84,11 +89,7 @@ def interview_ask(
         raise ServiceError("format_required", _("Choose a format."), field="format")
     allowed = set(preferred_time_choices(request.event))
     if not set(preferred_times) <= allowed:
-        raise ServiceError(
-            "outside_event",
-            _("Preferred times must be within the event."),
-            field="preferred_times",
-        )
+        raise ServiceError("outside_event", str(OUTSIDE_EVENT), field="preferred_times")
     with transaction.atomic():
         journalist = lock_journalists([request.pk])[request.pk]
         mine = InterviewRequest.objects.filter(request=journalist, status__in=OPEN)

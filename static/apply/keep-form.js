@@ -55,6 +55,13 @@
       if (found) el.value = found[1];
     }
   }
+  // A part folded away (an interview request's row) that holds an answer is shown open.
+  for (const [name] of saved.values) {
+    const el = form.elements.namedItem(name);
+    const inside = el && (el.closest ? el : el[0]);
+    const details = inside && inside.closest && inside.closest("details");
+    if (details) details.open = true;
+  }
   const note = document.getElementById("kept-on-language");
   if (note) {
     note.hidden = false;
