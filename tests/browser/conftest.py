@@ -45,6 +45,12 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.skip("browser tests need the playwright package (pip install playwright)")
+    from playwright.sync_api import expect
+
+    # The same patience for assertions as for actions (the context's default timeout): on a
+    # loaded CI machine a service worker answering from its cache took more than the 5 s
+    # expect() waits by default (the kept gate page, once in a full run).
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
