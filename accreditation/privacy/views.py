@@ -24,7 +24,7 @@ from accreditation.privacy import access, export, register
 from accreditation.privacy.notice import notice_agreed
 from accreditation.privacy.status_link import own_request
 from accreditation.ratelimit import client_ip, status_view_allowed
-from accreditation.roles import may_work_on, signed_in
+from accreditation.roles import may_work_on, scoped, signed_in
 from events.models import Event
 
 NO_STORE = "no-store, private"
@@ -79,7 +79,11 @@ def supervisor_required(view):
 
 @supervisor_required
 def access_report(request, pk: int):
-    req = get_object_or_404(AccreditationRequest.objects.select_related("event"), pk=pk)
+    # Another event's request is "not found", like a request that does not exist (the
+    # admin's own pages answer so: nothing tells a supervisor what other events hold).
+    req = get_object_or_404(
+        scoped(AccreditationRequest.objects.select_related("event"), request.user), pk=pk
+    )
     try:
         rows = access.access_report(request=req, actor=request.user, ip_address=client_ip(request))
     except ServiceError as exc:

@@ -99,7 +99,9 @@ def test_only_supervisors_of_the_event_signed_in_with_their_second_factor(
     assigned = make_user("assigned", "Supervisor")
     elsewhere.staff.add(assigned)
     client.force_login(assigned)
-    assert client.get(report_path(req)).status_code == 403
+    # Another event's request answers as one that does not exist.
+    assert client.get(report_path(req)).status_code == 404
+    assert client.get(f"/staff/privacy/requests/{req.pk + 1000}/access/").status_code == 404
     settings.PRESSPASS_REQUIRE_2FA = True
     client.force_login(supervisor)  # a password only, no second factor
     response = client.get(report_path(req))
