@@ -119,6 +119,39 @@ def reseal_numbers() -> Counts:
                     counts.unchanged += 1
 
 
+def left_under_other_keys() -> dict[str, int]:
+    """What is not under the current key yet: files (wrapped under another key, or stored
+    plain) and document numbers. All zero once every process runs with the new key first and
+    rotate_keys has run after they restarted: only then may the old key be removed."""
+    from django.db import connection
+
+    from accreditation.models import AccreditationRequest
+
+    current = crypto.keyring().current
+    storage = private_storage()
+    left = {"files": 0, "plain_files": 0, "numbers": 0}
+    for name in storage.names():
+        if name.endswith(PARTIAL):
+            continue
+        try:
+            key_id = storage.key_id(name)
+        except FileNotFoundError:
+            continue
+        if key_id is None:
+            left["plain_files"] += 1
+        elif key_id != current:
+            left["files"] += 1
+    table = connection.ops.quote_name(AccreditationRequest._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id_document_number FROM {table}")
+        for (stored,) in cursor.fetchall():
+            if stored and not (
+                crypto.is_sealed(stored) and crypto.sealed_key_id(stored) == current
+            ):
+                left["numbers"] += 1
+    return left
+
+
 def rotate_keys() -> dict[str, Counts]:
     """Everything under the current key: files' data keys re-wrapped, numbers sealed again."""
     from accreditation.workflow import audit

@@ -5,7 +5,8 @@ by commas, the first one current (``k2:…,k1:…``): new files are wrapped unde
 key still opens what it wrapped. Without the setting (development, tests, ``make demo``) one
 key ``dev`` is derived from SECRET_KEY with HKDF; the deploy check ``presspass.E004`` refuses
 production without real keys. ``manage.py rotate_keys`` re-wraps everything under the current
-key; the old key can be removed from the list once it has reported nothing left.
+key; the old key can be removed from the list once ``rotate_keys --check``, run after every
+process restarted with the new key first, reports nothing left under it.
 
 Files. Each file has its own random 256-bit data key. The stored file is a fixed header of
 ``HEADER_SIZE`` bytes, then the content in chunks of ``CHUNK`` bytes, each sealed with AES-GCM
@@ -171,6 +172,14 @@ def read_header(raw: bytes, ring: KeyRing | None = None) -> Header:
     if chunk <= 0 or chunk > 16 * CHUNK:
         raise DecryptionError("bad chunk size")
     return Header(key_id, data_key, prefix, chunk)
+
+
+def header_key_id(raw: bytes) -> str | None:
+    """The id of the key an encrypted file's data key is wrapped under (None: not encrypted),
+    read without opening anything."""
+    if len(raw) < HEADER_SIZE or not raw.startswith(MAGIC):
+        return None
+    return _HEADER.unpack_from(raw)[1].rstrip(b"\0").decode("ascii", "replace")
 
 
 def is_encrypted(head: bytes) -> bool:

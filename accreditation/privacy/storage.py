@@ -111,6 +111,11 @@ class EncryptedStorageMixin(_StorageBase):
         with super()._open(name, "rb") as stored:
             return crypto.is_encrypted(stored.read(len(crypto.MAGIC)))
 
+    def key_id(self, name) -> str | None:
+        """The key the file's data key is wrapped under; None for a file stored plain."""
+        with super()._open(name, "rb") as stored:
+            return crypto.header_key_id(stored.read(crypto.HEADER_SIZE))
+
     def names(self, folder: str = ""):
         """Every stored file's name (the folder of uploads being received aside)."""
         folders, files = self.listdir(folder)

@@ -12,6 +12,7 @@ import os
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.urls import reverse
 
@@ -132,7 +133,15 @@ def test_a_rotated_key_still_opens_old_files_and_rotation_rewraps_them(
     new = storage.save(random_name("documents", "jpg"), ContentFile(b"new"))
     assert crypto.read_header((private_dir / new).read_bytes()).key_id == "k2"
 
+    # Before the walk, the check says what is left under the old key, and fails.
+    with pytest.raises(CommandError):
+        call_command("rotate_keys", "--check", stdout=open(os.devnull, "w"))
+    from accreditation.privacy.at_rest import left_under_other_keys
+
+    assert left_under_other_keys() == {"files": 1, "plain_files": 0, "numbers": 1}
     call_command("rotate_keys", stdout=open(os.devnull, "w"))
+    assert left_under_other_keys() == {"files": 0, "plain_files": 0, "numbers": 0}
+    call_command("rotate_keys", "--check", stdout=open(os.devnull, "w"))
     after = (private_dir / name).read_bytes()
     assert crypto.read_header(after).key_id == "k2"
     assert after[crypto.HEADER_SIZE :] == before[crypto.HEADER_SIZE :]  # the content untouched

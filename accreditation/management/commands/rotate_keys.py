@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accreditation.privacy import crypto
-from accreditation.privacy.at_rest import rotate_keys
+from accreditation.privacy.at_rest import left_under_other_keys, rotate_keys
 
 
 class Command(BaseCommand):
@@ -17,10 +17,28 @@ class Command(BaseCommand):
             action="store_true",
             help="print a new random key to put in PRESSPASS_DATA_KEYS, and do nothing else",
         )
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="change nothing; say what is not under the current key yet (fails if anything)",
+        )
 
-    def handle(self, *args, new_key=False, **options):
+    def handle(self, *args, new_key=False, check=False, **options):
         if new_key:
             self.stdout.write(crypto.new_key())
+            return
+        if check:
+            left = left_under_other_keys()
+            self.stdout.write(
+                f"Not under key {crypto.keyring().current}: {left['files']} files under an "
+                f"older key, {left['plain_files']} files stored plain, {left['numbers']} "
+                "document numbers."
+            )
+            if any(left.values()):
+                raise CommandError(
+                    "Keep the old keys listed: run rotate_keys (and encrypt_files for plain "
+                    "files) once every process runs with the new key first, then check again."
+                )
             return
         result = rotate_keys()
         files, numbers = result["files"], result["numbers"]
