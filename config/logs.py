@@ -77,6 +77,9 @@ class RedactingFilter(logging.Filter):
     """Fold the arguments into the message, then redact it (and the extras given as text)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict) and "return_value" in record.args:
+            # Celery's "Task … succeeded in …s: <what it returned>": a task may return anything.
+            record.args = {**record.args, "return_value": "-"}
         record.msg = redact(record.getMessage())
         record.args = None
         for key, value in list(vars(record).items()):
@@ -86,9 +89,9 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-# A task's arguments are never written: Celery puts them in the ``data`` extra of its records
-# ("Task … received"), and ours carry staff questions, reasons and ids of people.
-_TASK_ARGUMENTS = {"args", "kwargs"}
+# A task's arguments and what it returned are never written: Celery puts them in the ``data``
+# extra of its records ("Task … received"), and ours carry staff questions, reasons and ids.
+_TASK_ARGUMENTS = {"args", "kwargs", "return_value"}
 
 
 def _extras(record: logging.LogRecord) -> dict:

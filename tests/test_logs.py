@@ -206,3 +206,20 @@ def test_a_tasks_arguments_never_reach_a_line(written, settings):
     text = written.getvalue()
     assert "accreditation.send_request_email[4f1c] received" in text
     assert "Amina" not in text and "request_id" not in text
+
+
+def test_what_a_task_returned_never_reaches_a_line(written):
+    from celery.app.trace import LOG_SUCCESS
+
+    context = {
+        "id": "9a2b",
+        "name": "accreditation.export",
+        "return_value": "{'name': 'Amina Benali'}",
+        "runtime": 0.01,
+        "args": "()",
+        "kwargs": "{}",
+    }
+    logging.getLogger("celery.app.trace").info(LOG_SUCCESS, context, extra={"data": context})
+    text = written.getvalue()
+    assert "accreditation.export[9a2b] succeeded in 0.01s" in text
+    assert "Amina" not in text
