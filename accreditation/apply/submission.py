@@ -31,7 +31,7 @@ from accreditation.models import (
     Status,
     Vetting,
 )
-from accreditation.models.names import clean_name, refused_characters
+from accreditation.models.names import clean_name, refused_characters, refused_characters_message
 from accreditation.models.requests import normalise_email
 from accreditation.notify import outbox
 from accreditation.privacy.notice import notice_current
@@ -429,10 +429,7 @@ def text_problems(data: dict[str, Any]) -> dict[str, str]:
             continue
         refused = refused_characters(value)
         if refused:
-            problems[field] = _(
-                "This contains invisible or control characters (%(codes)s), often pasted with "
-                "the text. Please type it again."
-            ) % {"codes": ", ".join(refused)}
+            problems[field] = refused_characters_message(refused)
         elif field in PRINTED_FIELDS:
             missing = unprintable(unicodedata.normalize("NFC", value))
             if missing:

@@ -34,6 +34,7 @@ from accreditation.interviews.workflow import (
     transition,
 )
 from accreditation.models import AccreditationRequest
+from accreditation.models.names import refused_characters, refused_characters_message
 from accreditation.roles import require_event, require_permission
 from accreditation.workflow import APPLICANT, audit
 from events.models import Session
@@ -80,6 +81,9 @@ def interview_ask(
         raise ServiceError("unknown_target", str(UNKNOWN_TARGET), field="target")
     if not topic:
         raise ServiceError("topic_required", _("Say what the interview is about."), field="topic")
+    refused = refused_characters(topic)
+    if refused:  # the press office and the target's contact read it, in e-mails too
+        raise ServiceError("invalid_characters", refused_characters_message(refused), field="topic")
     known = {code for code, _name in settings.LANGUAGES}
     if not languages or not set(languages) <= known:
         raise ServiceError(

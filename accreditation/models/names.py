@@ -56,6 +56,17 @@ def refused_characters(text: str | None) -> list[str]:
     return found
 
 
+def refused_characters_message(refused: list[str]) -> str:
+    """What a text holding ``refused`` characters gets (the request's fields, interview
+    topics): which ones, and what to do."""
+    from django.utils.translation import gettext as _
+
+    return _(
+        "This contains invisible or control characters (%(codes)s), often pasted with "
+        "the text. Please type it again."
+    ) % {"codes": ", ".join(refused)}
+
+
 def search_key(text: str | None) -> str:
     """What a name is matched by: no case, no accents or vowel marks, letters and digits only."""
     decomposed = unicodedata.normalize("NFKD", (text or "").casefold())

@@ -37,10 +37,16 @@ def refused(code, call, *args, **kwargs):
         ({"languages": ["xx"]}, "languages_required"),
         ({"format": "telepathy"}, "format_required"),
         ({"preferred_times": ["1999-01-01/am"]}, "outside_event"),
+        # A right-to-left override in the topic (read by the press office and the contact).
+        ({"topic": "Borders \u202etsop"}, "invalid_characters"),
     ],
 )
 def test_a_request_missing_what_it_needs_is_refused(fields, code, amina, target):
     refused(code, ask, amina, target, **fields)
+
+
+def test_a_topic_on_several_lines_is_taken(amina, target):
+    assert ask(amina, target, topic="Borders\nand ports").topic == "Borders\nand ports"
 
 
 def test_only_someone_from_the_list_of_this_event_may_be_asked(event, amina):
