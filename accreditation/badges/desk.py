@@ -136,13 +136,15 @@ def batch_file(request, pk: int):
         data={"batch": batch.pk},
         ip_address=client_ip(request),
     )
-    response = private_file_response(
-        batch.file.name,
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=f"badges-{batch.pk}.pdf",
-    )
-    return response
+    try:
+        return private_file_response(
+            batch.file.name,
+            content_type="application/pdf",
+            as_attachment=True,
+            filename=f"badges-{batch.pk}.pdf",
+        )
+    except FileNotFoundError:  # removed meanwhile, or altered where it is stored
+        raise Http404(_("This batch's file cannot be sent: print the batch again.")) from None
 
 
 def _looked_up(query: str) -> Q:

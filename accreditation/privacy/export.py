@@ -311,7 +311,9 @@ def _opens(name: str) -> bool:
     """Whether a stored file opens (an altered one, or one under a key no longer configured,
     is left out of the download and listed with those no longer kept; staff are told)."""
     try:
-        private_storage().open(name, "rb").close()
+        with private_storage().open(name, "rb") as opened:
+            while opened.read(CHUNK):  # every chunk checked: a damage anywhere shows now
+                pass
     except DecryptionError:
         security_event("document.unreadable", outcome="failed", where="export")
         return False

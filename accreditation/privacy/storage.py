@@ -228,6 +228,10 @@ def private_storage():
     return _private
 
 
+class UnreadableFileError(FileNotFoundError):
+    """A stored file that does not open (altered, or its key gone): not sent."""
+
+
 def private_file_response(
     name: str, *, filename: str | None, content_type: str, as_attachment: bool
 ) -> HttpResponse:
@@ -236,9 +240,18 @@ def private_file_response(
     The web process streams the file, decrypting it chunk by chunk: nginx cannot decrypt, so
     PRESSPASS_X_ACCEL_PREFIX (nginx sending the file itself) no longer applies to private files
     (a document is at most PRESSPASS_MAX_FILE_MB; staff open a few at a time). A missing file
-    raises FileNotFoundError."""
+    raises FileNotFoundError, one that does not open UnreadableFileError (one of them)."""
     storage = private_storage()
-    response = FileResponse(storage.open(name, "rb"), content_type=content_type)
+    try:
+        opened = storage.open(name, "rb")
+    except crypto.DecryptionError:
+        # Altered where it is stored, or under a key no longer listed: never sent. Callers
+        # answer it as a file no longer kept (an UnreadableFileError is a FileNotFoundError).
+        from config.logs import security_event
+
+        security_event("document.unreadable", outcome="failed")
+        raise UnreadableFileError(name) from None
+    response = FileResponse(opened, content_type=content_type)
     disposition = content_disposition_header(as_attachment, filename) or "inline"
     response["Content-Disposition"] = disposition
     response["Cache-Control"] = "no-store, private"

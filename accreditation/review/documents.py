@@ -9,8 +9,11 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from accreditation.models import Document
-from accreditation.privacy.crypto import DecryptionError
-from accreditation.privacy.storage import private_file_response, private_storage
+from accreditation.privacy.storage import (
+    UnreadableFileError,
+    private_file_response,
+    private_storage,
+)
 from accreditation.ratelimit import client_ip
 from accreditation.roles import may_work_on
 from accreditation.workflow import audit
@@ -104,7 +107,7 @@ def document_file(request, pk: int, variant: str = "original"):
             as_attachment=not inline,
             filename=f"{document.request.reference}-{document.kind}-{variant}.{extension}",
         )
-    except DecryptionError:
+    except UnreadableFileError:
         # Altered on disk, or sealed under a key no longer configured: nothing is sent, the
         # team is told why (a security event; the reviewer asks the journalist again).
         security_event("document.unreadable", actor=request.user.pk, document=document.pk)

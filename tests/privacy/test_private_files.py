@@ -74,7 +74,7 @@ def test_the_staff_document_view_streams_the_file_after_its_checks(
 
 
 def test_an_altered_file_answers_a_message_to_staff_not_an_error_page(
-    client, event, reviewer, private_dir
+    client, event, reviewer, private_dir, caplog
 ):
     """A stored document altered on disk (or sealed under a key no longer configured) is not
     sent: the reviewer reads why, and the security log has it."""
@@ -90,3 +90,30 @@ def test_an_altered_file_answers_a_message_to_staff_not_an_error_page(
     )
     assert response.status_code == 500
     assert "cannot be opened" in response.content.decode()
+    assert any(getattr(r, "event", "") == "document.unreadable" for r in caplog.records)
+
+
+def test_every_caller_answers_an_altered_file_as_one_no_longer_kept(private_dir, caplog):
+    """The journalist's announcement files, the desk's print batches and the gate's photos
+    answer a missing file (FileNotFoundError) already: an altered one is one of those, never
+    a 500."""
+    from django.core.files.base import ContentFile
+
+    from accreditation.privacy.storage import (
+        UnreadableFileError,
+        private_file_response,
+        private_storage,
+        random_name,
+    )
+
+    name = private_storage().save(random_name("announcements", "pdf"), ContentFile(b"%PDF-1.7"))
+    path = private_dir / name
+    raw = bytearray(path.read_bytes())
+    raw[40] ^= 1
+    path.write_bytes(bytes(raw))
+    with pytest.raises(FileNotFoundError) as refused:
+        private_file_response(
+            name, filename="x.pdf", content_type="application/pdf", as_attachment=True
+        )
+    assert isinstance(refused.value, UnreadableFileError)
+    assert any(getattr(r, "event", "") == "document.unreadable" for r in caplog.records)
