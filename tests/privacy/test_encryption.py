@@ -339,3 +339,11 @@ def test_no_check_result_keeps_the_document_number_in_clear(event):
     results = CheckResult.objects.filter(request=req, code="identity.document_number")
     assert results.exists()
     assert all(number not in result.value for result in results)
+
+
+def test_a_number_typed_like_a_sealed_value_is_sealed_and_reads_back(event):
+    """ "pp1:AB12" typed on the form looks like our sealed form: it is sealed like any other
+    number (kept in clear, every page reading the request failed to open it)."""
+    req = make_request(event, documents=(), id_document_number="pp1:AB12")
+    assert AccreditationRequest.objects.get(pk=req.pk).id_document_number == "pp1:AB12"
+    assert raw_number(req) != "pp1:AB12" and raw_number(req).startswith("pp1:")
