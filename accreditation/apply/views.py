@@ -343,7 +343,9 @@ def resend_link(request, slug: str):
     if form.is_valid() and not address.resend_permitted(
         request.session, event, form.cleaned_data["email"]
     ):
-        return redirect("accreditation:address_start", slug=slug)
+        # The address step (the form's page shows it) sends a known address its status link.
+        messages.info(request, _("Give your address below: we send your status link to it."))
+        return redirect("accreditation:apply", slug=slug)
     if form.is_valid() and submission_allowed(request, "resend"):
         links.request_resend_link(event=event, email=form.cleaned_data["email"])
     messages.info(
