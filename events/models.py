@@ -280,11 +280,15 @@ class Event(models.Model):
         return self.accreditation_deadline.astimezone(self.tz)
 
     @property
+    def document_days(self) -> int:
+        """How many days after the event its documents, photos and badges are kept (never
+        longer than its personal data)."""
+        return min(self.document_retention_days, self.retention_days)
+
+    @property
     def documents_until(self) -> dt.date:
         """The last day the event's documents, photos and badges are kept."""
-        return self.ends_on + dt.timedelta(
-            days=min(self.document_retention_days, self.retention_days)
-        )
+        return self.ends_on + dt.timedelta(days=self.document_days)
 
     @property
     def personal_data_until(self) -> dt.date:

@@ -109,11 +109,6 @@ def _decide_one(outcome: CrewDecision, member: CrewMember, *, actor, decision, r
             Refused(member, "not_submitted", _("has not submitted their request yet."))
         )
         return
-    if decision == APPROVE:
-        refusal = decisions.approval_refusal(req)  # the one rule, said before trying
-        if refusal is not None:
-            outcome.refused.append(Refused(member, refusal.code, str(refusal.message)))
-            return
     try:
         if decision == APPROVE:
             decisions.request_approve(request=req, actor=actor, note=note)

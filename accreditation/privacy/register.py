@@ -12,7 +12,6 @@ anywhere, and two versions can be compared line by line when the event's setting
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -77,11 +76,6 @@ def _storage() -> tuple[str, str | None]:
         }
         return where, host
     return _("a private folder on the application server, outside any served directory"), None
-
-
-def _encrypted() -> bool:
-    """Whether files are encrypted at rest (accreditation.privacy.crypto, issue 21)."""
-    return importlib.util.find_spec("accreditation.privacy.crypto") is not None
 
 
 def _database() -> str:
@@ -216,12 +210,9 @@ def register_build(*, event: Event) -> Register:
                 ngettext(
                     "Documents, photos and badges: until %(date)s (%(days)s day after the event).",
                     "Documents, photos and badges: until %(date)s (%(days)s days after the event).",
-                    min(event.document_retention_days, event.retention_days),
+                    event.document_days,
                 )
-                % {
-                    "date": _day(event.documents_until),
-                    "days": min(event.document_retention_days, event.retention_days),
-                },
+                % {"date": _day(event.documents_until), "days": event.document_days},
                 ngettext(
                     "Other personal data: until %(date)s (%(days)s day after the event); then "
                     "only statistics without personal data and a record that each request "
@@ -237,12 +228,7 @@ def register_build(*, event: Event) -> Register:
         Section(
             _("Where the data are stored"),
             items=[
-                (
-                    _("Files: %(where)s, each file encrypted with its own key.")
-                    if _encrypted()
-                    else _("Files: %(where)s.")
-                )
-                % {"where": storage},
+                _("Files: %(where)s, each file encrypted with its own key.") % {"where": storage},
                 _("Records: %(where)s.") % {"where": _database()},
             ],
         ),
