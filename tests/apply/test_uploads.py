@@ -272,8 +272,9 @@ def test_a_complete_submission_takes_a_bounded_number_of_queries(
     # Event, session, pending uploads, form (media sessions twice, the address), the request in
     # one transaction (pending uploads, request, sessions, documents, audit, 3 outbox rows), the
     # outbox dispatch and the session, with the savepoints of atomic blocks inside the test's
-    # own transaction; and the look-up of a registered outlet of the same name or website
-    # (accreditation.outlets: 2).
+    # own transaction; the look-up of a registered outlet of the same name or website
+    # (accreditation.outlets: 2); and the consent notice agreed to (one, shared by the form's
+    # check and the submission).
     with django_assert_max_num_queries(24):
         assert post(client, event).status_code == 302
 

@@ -140,7 +140,7 @@ def test_a_notice_changed_while_filling_in_is_shown_again_and_nothing_typed_is_l
 
 def test_a_kept_notice_is_never_rewritten_nor_deleted_while_agreed_to(client, event):
     _text, digest = shown(form_page(client, event))
-    post(client, event, digest)
+    assert post(client, event, digest).status_code == 302  # agreed to by a request
     notice = ConsentNotice.objects.get()
     notice.text = "Something else"
     with pytest.raises(ValueError):

@@ -4,7 +4,6 @@ the admin; the journalist is told in their language, and no copy of their addres
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import translation
@@ -34,16 +33,8 @@ def journalist(event):
 
 @pytest.fixture
 def decider(db):
-    """A supervisor with the erasure permission (accreditation.roles is to give it to the
-    Supervisor role; until then it is given here)."""
-    user = make_user("supervisor", "Supervisor", email="sup@example.org")
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="privacy",
-            codename__in=["decide_erasure", "view_erasurerequest"],
-        )
-    )
-    return user
+    """A supervisor: the role carries the erasure permissions (accreditation.roles)."""
+    return make_user("supervisor", "Supervisor", email="sup@example.org")
 
 
 def asked(client, req, django_capture_on_commit_callbacks) -> ErasureRequest:
@@ -206,7 +197,6 @@ def test_no_one_erases_their_own_request(client, event, django_capture_on_commit
     own = make_request(event, email="sup2@example.org")
     erasure = asked(client, own, django_capture_on_commit_callbacks)
     user = make_user("sup2", "Supervisor", email="sup2@example.org")
-    user.user_permissions.add(Permission.objects.get(codename="decide_erasure"))
     with pytest.raises(erasure_requests.ServiceError) as refused:
         erasure_requests.erasure_carry_out(erasure=erasure, actor=user)
     assert refused.value.code == "own_request"
